@@ -1,0 +1,121 @@
+"""Data functions the pages and the metrics command call: filters in, tidy DataFrames out.
+
+Each function runs one named query from ``queries/`` through ``Database`` and
+completes its trend buckets so that a month with no activity is a zero, not a
+gap. Results are memoised per process on the normalised parameters and the data
+version, so a repeated filter choice costs no query.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from dashboard.db import Database
+from dashboard.filters import Filters
+from dashboard.periods import Period, add_months, financial_year_start
+
+# Every trend query returns one row per bucket; these are their names.
+PERIOD_QUERIES = (
+    "ae_by_period", "liaison_by_period", "s136_by_period", "admissions_by_period",
+    "bed_days_by_period", "delayed_days_by_period", "discharges_by_period",
+)
+# Columns that are medians (left empty, not zero, when a bucket has no records).
+MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days"})
+
+_CACHE_SIZE = 512
+_cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def data_version(db: Database) -> tuple[str, int]:
+    """Return a token that changes when the served data is replaced (a load swaps the folder)."""
+    path = db.data_dir
+    try:
+        return os.path.realpath(path), path.stat().st_mtime_ns
+    except OSError:
+        return str(path), 0
+
+
+def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Return the named query's rows, memoised on (data, query, parameters)."""
+    key = (id(db), data_version(db), name, tuple(sorted(params.items())))
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key].copy()
+    frame = db.query(name, params)
+    with _cache_lock:
+        _cache[key] = frame
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return frame.copy()
+
+
+def clear_cache() -> None:
+    """Forget every memoised result (tests, and after a load)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def bucket_starts(period: Period, grain: str) -> list[date]:
+    """Return the first day of every trend bucket that the period touches, in order."""
+    if grain == "period":
+        return [period.start]
+    starts: list[date] = []
+    for i in range(period.months):
+        month = add_months(period.start, i)
+        if grain == "quarter":
+            month = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+        elif grain == "fy":
+            month = financial_year_start(month)
+        if not starts or starts[-1] != month:
+            starts.append(month)
+    return starts
+
+
+def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
+    """Return `frame` with one row for every bucket of the period: counts 0, medians empty."""
+    index = pd.Index(bucket_starts(period, grain), name="bucket")
+    if frame.empty:
+        frame = pd.DataFrame(columns=frame.columns)
+    frame = frame.assign(bucket=pd.to_datetime(frame["bucket"]).dt.date).set_index("bucket")
+    frame = frame.reindex(index)
+    for column in frame.columns:
+        if column not in MEDIAN_COLUMNS:
+            frame[column] = frame[column].fillna(0).astype("int64")
+        else:
+            frame[column] = frame[column].astype("float64")
+    return frame.reset_index()
+
+
+def by_period(db: Database, name: str, filters: Filters, grain: str | None = None) -> pd.DataFrame:
+    """Return a trend query's rows for every bucket of the chosen period and grain."""
+    grain = grain or filters.grain
+    frame = cached_query(db, name, filters.sql_params(grain))
+    return complete_buckets(frame, filters.period, grain)
+
+
+def flow_table(db: Database, filters: Filters, grain: str | None = None,
+               queries: tuple[str, ...] = PERIOD_QUERIES) -> pd.DataFrame:
+    """Return the named trend queries side by side, one row per bucket (all columns)."""
+    frames = [by_period(db, name, filters, grain).set_index("bucket") for name in queries]
+    return pd.concat(frames, axis=1).reset_index()
+
+
+def breakdown(db: Database, name: str, filters: Filters, **extra: Any) -> pd.DataFrame:
+    """Return a breakdown query's rows (by site, hour, reason…) for the chosen filters."""
+    return cached_query(db, name, {**filters.sql_params("period"), **extra})
+
+
+def data_bounds(db: Database) -> tuple[date, date] | None:
+    """Return the first and last months with any event, or None when there is no data."""
+    row = cached_query(db, "data_bounds", {}).iloc[0]
+    if pd.isna(row["first_event"]) or pd.isna(row["last_event"]):
+        return None
+    first, last = pd.Timestamp(row["first_event"]).date(), pd.Timestamp(row["last_event"]).date()
+    return first.replace(day=1), last.replace(day=1)

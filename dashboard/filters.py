@@ -1,0 +1,116 @@
+"""The filter choice shared by every page and the metrics command: age band, period, grain.
+
+Values arrive from the URL, the browser or the command line; each is checked
+against the allowed values here, and a bad one falls back to the default with a
+notice (the pages show it), never an exception and never SQL text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+from dashboard.periods import Period, add_months, last_12_months, month_label, parse_month
+from dashboard.settings import AGE_BANDS, DEFAULT_AGE_BAND, DEFAULT_GRAIN, GRAINS
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A normalised, valid filter choice."""
+
+    age_band: str
+    period: Period
+    grain: str = DEFAULT_GRAIN
+
+    def __post_init__(self) -> None:
+        if self.age_band not in AGE_BANDS:
+            raise ValueError(f"unknown age band {self.age_band!r}; choose one of {', '.join(AGE_BANDS)}")
+        if self.grain not in GRAINS:
+            raise ValueError(f"unknown grain {self.grain!r}; choose one of {', '.join(GRAINS)}")
+
+    def sql_params(self, grain: str | None = None) -> dict[str, Any]:
+        """Return the DuckDB parameters for this choice; `grain` 'period' gives one row."""
+        age_min, age_max = AGE_BANDS[self.age_band]
+        return {**self.period.sql_params(), "age_min": age_min, "age_max": age_max,
+                "grain": grain or self.grain}
+
+    def with_period(self, period: Period) -> Filters:
+        """Return the same choice over another period."""
+        return Filters(self.age_band, period, self.grain)
+
+    def query_string(self) -> str:
+        """Return the URL query string that restores this choice."""
+        return "?" + urlencode({
+            "age_band": self.age_band, "start": month_label(self.period.start),
+            "end": month_label(self.period.end), "grain": self.grain,
+        })
+
+
+@dataclass(frozen=True)
+class ParsedFilters:
+    """Filters read from untrusted input, with a notice for each value that was replaced."""
+
+    filters: Filters
+    notices: tuple[str, ...] = field(default=())
+
+
+def parse_filters(args: Mapping[str, Any], first_month: date, last_month: date) -> ParsedFilters:
+    """Return valid filters from URL-style arguments, falling back to defaults with notices.
+
+    The period is clamped to the months present in the data; the default is the
+    last 12 complete months of data.
+    """
+    notices: list[str] = []
+    default_period = last_12_months(last_month)
+    default_period = Period(max(default_period.start, first_month), default_period.end)
+
+    band = _one(args.get("age_band"))
+    if band is None or band == "":
+        band = DEFAULT_AGE_BAND
+    elif band not in AGE_BANDS:
+        notices.append(f"Age band '{_short(band)}' is not one of {', '.join(AGE_BANDS)}: showing all ages.")
+        band = DEFAULT_AGE_BAND
+
+    grain = _one(args.get("grain"))
+    if grain is None or grain == "":
+        grain = DEFAULT_GRAIN
+    elif grain not in GRAINS:
+        notices.append(f"Trend grain '{_short(grain)}' is not one of {', '.join(GRAINS)}: showing months.")
+        grain = DEFAULT_GRAIN
+
+    start = _month_or_none(args.get("start"), "start", notices)
+    end = _month_or_none(args.get("end"), "end", notices)
+    start = start or default_period.start
+    end = end or default_period.end
+    if end < start:
+        notices.append("The period ended before it started: showing the last 12 months.")
+        start, end = default_period.start, default_period.end
+    if end > last_month:
+        notices.append(f"Data run to {last_month.strftime('%b %Y')}: the period was cut there.")
+        end = last_month
+    if start > end or start < add_months(first_month, -120):
+        notices.append("The period lies outside the data: showing the last 12 months.")
+        start, end = default_period.start, default_period.end
+    return ParsedFilters(Filters(band, Period(start, end), grain), tuple(notices))
+
+
+def _one(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return None if value is None else str(value)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def _month_or_none(value: Any, name: str, notices: list[str]) -> date | None:
+    text = _one(value)
+    if text is None or text == "":
+        return None
+    try:
+        return parse_month(text)
+    except ValueError:
+        notices.append(f"The {name} month '{_short(text)}' is not a month (YYYY-MM): using the default.")
+        return None

@@ -1,0 +1,213 @@
+"""The data contract (../shared/data-contract.md) as data: extracts, columns, types, codes.
+
+Everything that needs to know what an extract looks like (the generator, the
+validator, the loader, the tests) reads it from here, so the contract is written
+down once in code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEX = ("female", "male", "other", "not_known")
+ETHNIC_GROUP = ("white", "mixed", "asian", "black", "other", "not_stated")
+ARRIVAL_MODE = ("ambulance", "police", "walk_in", "other")
+PRESENTATION = (
+    "self_harm", "suicidal_ideation", "psychosis", "intoxication", "anxiety_depression", "other_mh",
+)
+AE_DISPOSAL = (
+    "admitted_mh", "admitted_acute", "home", "community_mh", "crisis_team", "police_custody",
+    "left_before_treatment", "other",
+)
+LIAISON_SOURCE = ("emergency_department", "acute_ward")
+LIAISON_URGENCY = ("emergency", "urgent")
+LIAISON_OUTCOME = ("admitted_mh", "crisis_team", "community_mh", "gp_discharge", "no_mh_follow_up", "other")
+PLACE_OF_SAFETY = ("health_based", "emergency_department", "police_custody", "other")
+CONVEYANCE = ("ambulance", "police_vehicle", "other")
+S136_OUTCOME = (
+    "admitted_informal", "admitted_detained", "crisis_team", "community_mh", "no_mh_follow_up", "other",
+)
+WARD_TYPE = ("adult_acute", "picu", "older_adult", "camhs_tier4")
+ADMISSION_SOURCE = ("emergency_department", "s136", "crisis_team", "community", "transfer", "other")
+LEGAL_STATUS = ("informal", "detained")
+DISCHARGE_DESTINATION = ("home", "supported_accommodation", "care_home", "other_hospital", "died", "other")
+DELAY_REASON = (
+    "a_assessment", "b_public_funding", "c_nhs_non_acute_care", "di_residential_home",
+    "dii_nursing_home", "e_care_package_home", "f_equipment_adaptations",
+    "g_patient_family_choice", "h_disputes", "i_housing",
+)
+RESPONSIBLE_ORG = ("nhs", "social_care", "both")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an extract: its logical type, whether it may be null, and its codes."""
+
+    name: str
+    type: str  # one of: string, integer, boolean, timestamp, date, code
+    nullable: bool = False
+    codes: tuple[str, ...] = ()
+    unique: bool = False
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Extract:
+    """One extract: its folder name, its id column and its columns in contract order."""
+
+    name: str
+    id_column: str | None
+    columns: tuple[Column, ...]
+    description: str = ""
+    # Pairs (start, end): end must not be before start where both are recorded.
+    time_order: tuple[tuple[str, str], ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        """Return the column called `name`."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Return the column names in contract order."""
+        return tuple(c.name for c in self.columns)
+
+
+def _person(with_ethnicity: bool = True, with_sex: bool = True) -> tuple[Column, ...]:
+    cols = [Column("person_id", "string"), Column("age", "integer", min=0, max=120)]
+    if with_sex:
+        cols.append(Column("sex", "code", codes=SEX))
+    if with_ethnicity:
+        cols.append(Column("ethnic_group", "code", nullable=True, codes=ETHNIC_GROUP))
+    return tuple(cols)
+
+
+AE_ATTENDANCES = Extract(
+    "ae_attendances",
+    "attendance_id",
+    (
+        Column("attendance_id", "string", unique=True),
+        *_person(),
+        Column("site", "string"),
+        Column("arrival_at", "timestamp"),
+        Column("departure_at", "timestamp", nullable=True),
+        Column("decision_to_admit_at", "timestamp", nullable=True),
+        Column("arrival_mode", "code", codes=ARRIVAL_MODE),
+        Column("presentation", "code", codes=PRESENTATION),
+        Column("referred_to_liaison", "boolean"),
+        Column("disposal", "code", codes=AE_DISPOSAL),
+    ),
+    "A&E attendances with a mental health presentation (ECDS-like)",
+    time_order=(("arrival_at", "departure_at"), ("arrival_at", "decision_to_admit_at")),
+)
+
+LIAISON_REFERRALS = Extract(
+    "liaison_referrals",
+    "referral_id",
+    (
+        Column("referral_id", "string", unique=True),
+        *_person(with_ethnicity=False),
+        Column("attendance_id", "string", nullable=True),
+        Column("source", "code", codes=LIAISON_SOURCE),
+        Column("urgency", "code", codes=LIAISON_URGENCY),
+        Column("referred_at", "timestamp"),
+        Column("assessed_at", "timestamp", nullable=True),
+        Column("outcome", "code", nullable=True, codes=LIAISON_OUTCOME),
+    ),
+    "Referrals to the mental health liaison team in the acute hospital",
+    time_order=(("referred_at", "assessed_at"),),
+)
+
+S136_DETENTIONS = Extract(
+    "s136_detentions",
+    "detention_id",
+    (
+        Column("detention_id", "string", unique=True),
+        *_person(),
+        Column("detained_at", "timestamp"),
+        Column("place_of_safety", "code", codes=PLACE_OF_SAFETY),
+        Column("conveyance", "code", codes=CONVEYANCE),
+        Column("assessment_at", "timestamp", nullable=True),
+        Column("ended_at", "timestamp", nullable=True),
+        Column("extended", "boolean"),
+        Column("intoxicated", "boolean"),
+        Column("outcome", "code", nullable=True, codes=S136_OUTCOME),
+    ),
+    "Detentions under section 136 of the Mental Health Act",
+    time_order=(("detained_at", "assessment_at"), ("detained_at", "ended_at")),
+)
+
+INPATIENT_STAYS = Extract(
+    "inpatient_stays",
+    "stay_id",
+    (
+        Column("stay_id", "string", unique=True),
+        *_person(),
+        Column("ward", "string"),
+        Column("ward_type", "code", codes=WARD_TYPE),
+        Column("admitted_at", "timestamp"),
+        Column("discharged_at", "timestamp", nullable=True),
+        Column("admission_source", "code", codes=ADMISSION_SOURCE),
+        Column("legal_status", "code", codes=LEGAL_STATUS),
+        Column("out_of_area", "boolean"),
+        Column("discharge_destination", "code", nullable=True, codes=DISCHARGE_DESTINATION),
+        Column("followed_up_at", "timestamp", nullable=True),
+    ),
+    "Mental health ward stays (the bed-days extract)",
+    time_order=(("admitted_at", "discharged_at"),),
+)
+
+DELAYED_TRANSFERS = Extract(
+    "delayed_transfers",
+    "delay_id",
+    (
+        Column("delay_id", "string", unique=True),
+        Column("stay_id", "string"),
+        *_person(with_ethnicity=False, with_sex=False),
+        Column("delay_start", "date"),
+        Column("delay_end", "date", nullable=True),
+        Column("reason", "code", codes=DELAY_REASON),
+        Column("responsible_org", "code", codes=RESPONSIBLE_ORG),
+    ),
+    "Delayed transfers of care (delayed discharges)",
+    time_order=(("delay_start", "delay_end"),),
+)
+
+WARD_CAPACITY = Extract(
+    "ward_capacity",
+    None,
+    (
+        Column("ward", "string"),
+        Column("ward_type", "code", codes=WARD_TYPE),
+        Column("beds", "integer", min=1),
+        Column("valid_from", "date"),
+        Column("valid_to", "date", nullable=True),
+    ),
+    "Reference table of commissioned beds",
+    time_order=(("valid_from", "valid_to"),),
+)
+
+EXTRACTS: dict[str, Extract] = {
+    e.name: e
+    for e in (AE_ATTENDANCES, LIAISON_REFERRALS, S136_DETENTIONS, INPATIENT_STAYS, DELAYED_TRANSFERS, WARD_CAPACITY)
+}
+
+# DuckDB types used when writing parquet (generator, CSV conversion on load).
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "code": "VARCHAR",
+    "integer": "INTEGER",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+}
+
+# Arrow types for writing parquet exactly as the contract specifies.
+def arrow_schema(extract: Extract):  # -> pyarrow.Schema (imported lazily: schema.py stays light)
+    """Return the pyarrow schema of `extract` with the contract's types and nullability."""
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(), "code": pa.string(), "integer": pa.int32(), "boolean": pa.bool_(),
+        "timestamp": pa.timestamp("us"), "date": pa.date32(),
+    }
+    return pa.schema([pa.field(c.name, types[c.type], nullable=c.nullable) for c in extract.columns])

@@ -1,0 +1,70 @@
+"""Configuration: one place for paths, age bands, disclosure control and targets.
+
+Everything here can be overridden by the operator through environment variables
+(prefix ``MHFLOW_``); nothing here can be changed from the browser.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = ROOT / "queries"
+
+# Age bands: label -> inclusive (min, max) age in whole years. Queries take the
+# bounds as parameters ($age_min, $age_max), so a band is never spelled in SQL.
+AGE_BANDS: dict[str, tuple[int, int]] = {
+    "all": (0, 200),
+    "0-17": (0, 17),
+    "18-25": (18, 25),
+    "26-64": (26, 64),
+    "65+": (65, 200),
+}
+DEFAULT_AGE_BAND = "all"
+
+GRAINS: dict[str, str] = {"month": "Month", "quarter": "Quarter", "fy": "Financial year"}
+DEFAULT_GRAIN = "month"
+
+# Targets used for SPC assurance icons and reference lines (percentages).
+DEFAULT_TARGETS: dict[str, float] = {
+    "ae_4h_pct": 95.0,
+    "liaison_1h_pct": 95.0,  # Core 24 ambition: emergency referrals seen within 1 hour
+    "liaison_24h_pct": 95.0,
+    "followup_72h_pct": 80.0,  # NHS Oversight Framework expectation
+    "delayed_pct": 3.5,  # local ambition for delayed days as a share of bed days
+    "occupancy_pct": 85.0,  # Royal College of Psychiatrists' recommended maximum
+    "s136_police_custody_pct": 0.0,
+}
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MHFLOW_{name}", default)
+
+
+def _env_targets() -> dict[str, float]:
+    targets = dict(DEFAULT_TARGETS)
+    for key in targets:
+        value = _env(f"TARGET_{key.upper()}")
+        if value is not None:
+            targets[key] = float(value)
+    return targets
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The operator's configuration, read once from the environment."""
+
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(ROOT / "data" / "parquet"))))
+    # Small-number suppression: counts 1..threshold-1 shown as '*'; 0 turns it off.
+    suppression_threshold: int = field(default_factory=lambda: int(_env("SUPPRESSION_THRESHOLD", "8")))
+    # 'local' (the contract's default rule) or 'national' (HES/ECDS: also round to 5).
+    suppression_rule: str = field(default_factory=lambda: _env("SUPPRESSION_RULE", "local") or "local")
+    duckdb_threads: int = field(default_factory=lambda: int(_env("DUCKDB_THREADS", "2")))
+    duckdb_memory_limit: str = field(default_factory=lambda: _env("DUCKDB_MEMORY_LIMIT", "1GB") or "1GB")
+    targets: dict[str, float] = field(default_factory=_env_targets)
+
+
+def get_settings() -> Settings:
+    """Return the settings as the environment gives them now."""
+    return Settings()
