@@ -1,0 +1,116 @@
+"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics]``.
+
+With no sub-command it serves the app (generating data first when the data
+folder is empty), which is the README's one start command.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dashboard.settings import AGE_BANDS, DEFAULT_AGE_BAND, get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve the dashboard (the default)")
+    _serve_args(serve, settings.data_dir)
+
+    gen = sub.add_parser("generate", help="write realistic synthetic extracts")
+    gen.add_argument("--out", type=Path, default=settings.data_dir, help="folder to write (default: the data folder)")
+    gen.add_argument("--population", type=int, default=1_000_000, help="people in the system (default 1,000,000)")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--years", type=int, default=5)
+    gen.add_argument("--end-month", default=None, help="last complete month YYYY-MM (default: last month)")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    val = sub.add_parser("validate", help="check a folder of extracts against the data contract")
+    val.add_argument("dir", type=Path)
+
+    load = sub.add_parser("load", help="validate, then atomically replace the served data")
+    load.add_argument("dir", type=Path)
+    load.add_argument("--data", type=Path, default=settings.data_dir, help="served data folder")
+
+    met = sub.add_parser("metrics", help="print every contract metric as JSON (unsuppressed)")
+    met.add_argument("--data", type=Path, default=settings.data_dir)
+    met.add_argument("--start", help="first month YYYY-MM (default: 12 months before --end)")
+    met.add_argument("--end", help="last month YYYY-MM (default: the last month in the data)")
+    met.add_argument("--age-band", default=DEFAULT_AGE_BAND, help=f"one of {', '.join(AGE_BANDS)}")
+    return parser
+
+
+def _serve_args(parser: argparse.ArgumentParser, data_dir: Path) -> None:
+    parser.add_argument("--data", type=Path, default=data_dir, help="served data folder")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8050)
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
+    parser.add_argument("--population", type=int, default=1_000_000,
+                        help="people to generate for when the data folder is empty")
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return status
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Print the metrics JSON; return the exit status."""
+    from dashboard.cli_metrics import metrics_json
+
+    try:
+        print(json.dumps(metrics_json(args.data, args.start, args.end, args.age_band), indent=2))
+    except (ValueError, FileNotFoundError) as exc:
+        return _fail(str(exc).splitlines()[0])
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate synthetic extracts; return the exit status."""
+    from dashboard.generate import generate
+
+    counts = generate(args.out, population=args.population, seed=args.seed, years=args.years,
+                      end_month=args.end_month, progress=not args.quiet)
+    for name, rows in counts.items():
+        print(f"{name}: {rows:,} rows")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the app, generating data first when the data folder is empty."""
+    from dashboard.app import ensure_data, run
+
+    ensure_data(args.data, population=args.population)
+    run(data_dir=args.data, host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["serve", *argv]
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return cmd_serve(args)
+    if args.command == "generate":
+        return cmd_generate(args)
+    if args.command == "validate":
+        from dashboard.loading import cli_validate
+
+        return cli_validate(args.dir)
+    if args.command == "load":
+        from dashboard.loading import cli_load
+
+        return cli_load(args.dir, args.data)
+    if args.command == "metrics":
+        return cmd_metrics(args)
+    return _fail(f"unknown command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

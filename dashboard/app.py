@@ -1,0 +1,87 @@
+"""Composition root: create the Dash app, make sure there is data, run it.
+
+Pages are imported explicitly (``pages_folder=""``) after the app exists, so each
+page module is imported once under one name (``pages.overview``) whether the app
+or a test imports it first, and its callbacks are registered once.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+
+from dashboard import runtime
+from dashboard.components import APP_TITLE, filter_bar, footer_content, header
+from dashboard.data import data_bounds
+from dashboard.settings import ROOT, get_settings
+
+PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery")
+log = logging.getLogger(__name__)
+
+
+def import_pages() -> None:
+    """Import every page module (each calls dash.register_page and declares its charts)."""
+    import dashboard.callbacks  # noqa: F401  (registers the generic callbacks)
+
+    for name in PAGE_MODULES:
+        try:
+            importlib.import_module(f"pages.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pages.{name}":
+                raise
+
+
+def shell() -> html.Div:
+    """Return the app shell: header, filter bar, the page, footer (built per page load)."""
+    pages = [p for p in dash.page_registry.values()]
+    return html.Div([
+        dcc.Location(id="url", refresh="callback-nav"),
+        html.A("Skip to content", href="#main", className="skip-link"),
+        header(pages),
+        html.Main([filter_bar(data_bounds(runtime.get_db())), dash.page_container], id="main"),
+        html.Footer(footer_content(), className="app-footer"),
+    ], className="app")
+
+
+def create_app(data_dir: Path | str | None = None) -> Dash:
+    """Return the Dash app serving `data_dir` (default: the configured data folder)."""
+    runtime.configure(data_dir or get_settings().data_dir)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        title=APP_TITLE,
+        update_title=None,
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    import_pages()
+    app.layout = shell
+    return app
+
+
+def has_data(data_dir: Path) -> bool:
+    """Return whether `data_dir` holds any parquet files."""
+    return data_dir.is_dir() and any(data_dir.glob("*/**/*.parquet"))
+
+
+def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
+    """Generate realistic synthetic extracts into `data_dir` when it holds none."""
+    if has_data(data_dir):
+        return
+    from dashboard.generate import generate
+
+    print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
+    generate(data_dir, population=population, progress=True)
+
+
+def run(data_dir: Path, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
+    """Serve the app with Dash's development server (use gunicorn for a team: see README)."""
+    app = create_app(data_dir)
+    print(f"Mental health flow dashboard on http://{host}:{port}/ (data: {data_dir})", flush=True)
+    app.run(host=host, port=port, debug=debug)

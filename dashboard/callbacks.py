@@ -1,0 +1,138 @@
+"""The app's few, generic callbacks: filters <-> URL, charts, tables, downloads, cards.
+
+Each callback body reads the filters, calls a data function and hands the rows
+to a figure or component function; the work lives in functions that tests call
+directly (``charts.render``, ``cards.card_values``, ``sync_filters``).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+
+from dashboard.cards import card_component, card_values
+from dashboard.charts import render, to_csv
+from dashboard.components import PAGES, filters_from_store, table_component
+from dashboard.data import data_bounds
+from dashboard.filters import Filters, parse_filters
+from dashboard.periods import Period, month_label
+from dashboard.runtime import get_db
+
+
+def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset: Any, start: Any, end: Any,
+                 grain: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """Return (age_band, preset, start, end, grain, search) after the URL or a control changed.
+
+    The URL is the single source of truth: a pasted link sets the controls; a
+    control sets the URL (the page then redraws from it).
+    """
+    bounds = data_bounds(get_db())
+    if bounds is None:
+        return (no_update,) * 6
+    first, last = bounds
+    if trigger in (None, "url"):
+        query = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+        filters = parse_filters(query, first, last).filters
+        start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
+        return filters.age_band, f"{start_m}|{end_m}", start_m, end_m, filters.grain, no_update
+    if trigger == "filter-preset" and preset and preset != "custom":
+        start, end = preset.split("|")
+    parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain}, first, last)
+    filters: Filters = parsed.filters
+    start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
+    new_search = filters.query_string()
+    return (filters.age_band, f"{start_m}|{end_m}", start_m, end_m, filters.grain,
+            no_update if new_search == search else new_search)
+
+
+def clean_selection(selection: Any) -> dict[str, int]:
+    """Return a drill-down selection from the browser as whole numbers only (anything else: none)."""
+    if not isinstance(selection, dict):
+        return {}
+    clean = {}
+    for key in ("hour", "weekday"):
+        value = selection.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and -1 <= value <= 23:
+            clean[key] = value
+    return clean
+
+
+@callback(
+    Output("filter-age-band", "value"), Output("filter-preset", "value"), Output("filter-start", "value"),
+    Output("filter-end", "value"), Output("filter-grain", "value"), Output("url", "search"),
+    Input("url", "search"), Input("filter-age-band", "value"), Input("filter-preset", "value"),
+    Input("filter-start", "value"), Input("filter-end", "value"), Input("filter-grain", "value"),
+)
+def on_filter_change(search, age_band, preset, start, end, grain):
+    """Keep the filter controls and the URL's query string in step."""
+    return sync_filters(ctx.triggered_id, search, age_band, preset, start, end, grain)
+
+
+@callback(Output({"type": "nav-link", "path": ALL}, "href"), Input("url", "search"),
+          State({"type": "nav-link", "path": ALL}, "id"))
+def carry_filters_in_nav(search, ids):
+    """Give every page link the current query string, so the view carries across pages."""
+    return [f"{i['path']}{search or ''}" for i in ids]
+
+
+@callback(
+    Output({"type": "chart-graph", "chart": MATCH}, "figure"),
+    Output({"type": "chart-table", "chart": MATCH}, "children"),
+    Output({"type": "chart-note", "chart": MATCH}, "children"),
+    Input("page-filters", "data"), Input({"type": "chart-selection", "chart": MATCH}, "data"),
+    State({"type": "chart-graph", "chart": MATCH}, "id"),
+)
+def draw_chart(filters_data, selection, graph_id):
+    """Draw one chart (figure, table view and SPC reading) for the page's filters."""
+    rendered = render(graph_id["chart"], filters_from_store(filters_data), selection=clean_selection(selection))
+    return rendered.figure, table_component(rendered.table), rendered.note
+
+
+@callback(
+    Output({"type": "chart-download", "chart": MATCH}, "data"),
+    Input({"type": "chart-download-button", "chart": MATCH}, "n_clicks"),
+    State("page-filters", "data"), State({"type": "chart-selection", "chart": MATCH}, "data"),
+    prevent_initial_call=True,
+)
+def download_chart(n_clicks, filters_data, selection):
+    """Send the chart's table as CSV, exactly as shown (suppressed cells as '*')."""
+    if not n_clicks:
+        return no_update
+    chart_id = ctx.triggered_id["chart"]
+    filters = filters_from_store(filters_data)
+    name = f"{chart_id}_{month_label(filters.period.start)}_{month_label(filters.period.end)}_{filters.age_band}.csv"
+    return dcc.send_string(to_csv(render(chart_id, filters, selection=clean_selection(selection))), name)
+
+
+@callback(Output({"type": "cards", "page": MATCH}, "children"), Input("page-filters", "data"),
+          State({"type": "cards", "page": MATCH}, "id"))
+def draw_cards(filters_data, cards_id):
+    """Draw the page's headline cards for its filters."""
+    page = PAGES[cards_id["page"]]
+    return [card_component(c) for c in card_values(get_db(), filters_from_store(filters_data), page.cards)]
+
+
+clientside_callback(
+    """
+    function(n) {
+        const table = (n || 0) % 2 === 1;
+        return [table, !table, table ? 'Chart' : 'Table', table ? 'true' : 'false'];
+    }
+    """,
+    Output({"type": "chart-graph-wrap", "chart": MATCH}, "hidden"),
+    Output({"type": "chart-table", "chart": MATCH}, "hidden"),
+    Output({"type": "chart-toggle", "chart": MATCH}, "children"),
+    Output({"type": "chart-toggle", "chart": MATCH}, "aria-pressed"),
+    Input({"type": "chart-toggle", "chart": MATCH}, "n_clicks"),
+)
+
+clientside_callback(
+    "function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
+    Output("print-page", "title"), Input("print-page", "n_clicks"), prevent_initial_call=True,
+)
+
+clientside_callback(
+    "function(n) { return window.location.href; }",
+    Output("copy-link", "content"), Input("copy-link", "n_clicks"), prevent_initial_call=True,
+)

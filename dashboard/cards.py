@@ -1,0 +1,127 @@
+"""Headline cards: the value for the period, the change on the previous equal period, SPC icons."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dash import html
+
+from dashboard.data import data_bounds, flow_table
+from dashboard.db import Database
+from dashboard.disclosure import SUPPRESSED, Policy
+from dashboard.filters import Filters
+from dashboard.metrics import METRICS, Metric
+from dashboard.settings import get_settings
+from dashboard.spc import ASSURANCE_TEXT, VARIATION_TEXT, spc
+
+
+@dataclass(frozen=True)
+class CardValue:
+    """A metric's headline as it may be shown (protected)."""
+
+    key: str
+    label: str
+    value: float | int | str | None
+    previous: float | int | str | None
+    change: str
+    variation: str | None
+    assurance: str | None
+    note: str = ""
+
+
+def shown_value(metric: Metric, row, age_band: str, policy: Policy):
+    """Return a metric's value for one flow-table row, protected for display."""
+    if metric.band_all_only and age_band != "all":
+        return None
+    if metric.kind == "count":
+        return policy.count(row[metric.value])
+    if metric.kind == "pct":
+        return policy.pct(row[metric.value], row[metric.denominator])
+    return policy.measure(row[metric.value], row[metric.denominator])
+
+
+def format_value(value, unit: str = "") -> str:
+    """Return a shown value as text: '*', '–' (none), '85.2%', '1,234', '25 nights'."""
+    if value is None:
+        return "–"
+    if value == SUPPRESSED:
+        return SUPPRESSED
+    if unit == "%":
+        return f"{value:.1f}%"
+    if isinstance(value, float) and unit:
+        return f"{value:,.0f} {unit}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def _change(metric: Metric, now, before, has_previous: bool) -> str:
+    if not has_previous:
+        return "No equal earlier period in the data"
+    if not isinstance(now, (int, float)) or not isinstance(before, (int, float)):
+        return "No comparison (suppressed or no data)"
+    diff = now - before
+    arrow = "▲" if diff > 0 else "▼" if diff < 0 else "■"
+    if metric.kind == "pct":
+        return f"{arrow} {abs(diff):.1f} points on previous period ({before:.1f}%)"
+    if metric.kind == "count":
+        if before == 0:
+            return f"{arrow} from 0 in previous period"
+        return f"{arrow} {abs(diff) / before * 100:.1f}% on previous period ({before:,})"
+    return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period"
+
+
+def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: Policy | None = None) -> list[CardValue]:
+    """Return the protected headline of each metric for the filters."""
+    policy = policy or Policy.from_settings()
+    queries = tuple(dict.fromkeys(q for k in keys for q in METRICS[k].queries))
+    previous_period = filters.period.previous()
+    bounds = data_bounds(db)
+    has_previous = bounds is not None and previous_period.start >= bounds[0]
+    now = flow_table(db, filters, "period", queries).iloc[0]
+    before = flow_table(db, filters.with_period(previous_period), "period", queries).iloc[0]
+    monthly = flow_table(db, Filters(filters.age_band, filters.period, "month"), "month", queries)
+    targets = get_settings().targets
+    cards = []
+    for key in keys:
+        metric = METRICS[key]
+        value = shown_value(metric, now, filters.age_band, policy)
+        prev = shown_value(metric, before, filters.age_band, policy)
+        series = [shown_value(metric, row, filters.age_band, policy) for _, row in monthly.iterrows()]
+        plottable = [v if isinstance(v, (int, float)) else None for v in series]
+        result = spc(plottable, metric.better, targets.get(key) if metric.kind == "pct" else None,
+                     lower_bound=0.0)
+        note = metric.note
+        if metric.band_all_only and filters.age_band != "all":
+            note = "Shown for all ages only"
+        cards.append(CardValue(key, metric.label, value, prev, _change(metric, value, prev, has_previous),
+                               result.variation, result.assurance, note))
+    return cards
+
+
+_ICON = {
+    "common": ("~", "icon-common"), "improvement_high": ("▲", "icon-improvement"),
+    "improvement_low": ("▼", "icon-improvement"), "concern_high": ("▲", "icon-concern"),
+    "concern_low": ("▼", "icon-concern"), "neither_high": ("▲", "icon-neither"), "neither_low": ("▼", "icon-neither"),
+}
+_ASSURANCE_ICON = {"pass": ("P", "icon-pass"), "fail": ("F", "icon-fail"), "hit_and_miss": ("?", "icon-hit-miss")}
+
+
+def card_component(card: CardValue) -> html.Div:
+    """Return one headline card."""
+    metric = METRICS[card.key]
+    icons = []
+    if card.variation:
+        symbol, cls = _ICON[card.variation]
+        icons.append(html.Span(symbol, className=f"spc-icon {cls}", title=VARIATION_TEXT[card.variation],
+                               role="img", **{"aria-label": VARIATION_TEXT[card.variation]}))
+    if card.assurance:
+        symbol, cls = _ASSURANCE_ICON[card.assurance]
+        icons.append(html.Span(symbol, className=f"spc-icon {cls}", title=ASSURANCE_TEXT[card.assurance],
+                               role="img", **{"aria-label": ASSURANCE_TEXT[card.assurance]}))
+    warn = card.key == "s136_under18_custody" and isinstance(card.value, int) and card.value > 0 or (
+        card.key == "s136_under18_custody" and card.value == SUPPRESSED)
+    return html.Div([
+        html.Div([html.Span(card.label, className="kpi-label"), html.Span(icons, className="kpi-icons")],
+                 className="kpi-top"),
+        html.Div(format_value(card.value, metric.unit), className="kpi-value"),
+        html.Div(card.change, className="kpi-change"),
+        html.Div(card.note, className="kpi-note") if card.note else None,
+    ], className="kpi-card" + (" kpi-alert" if warn else ""), id=f"kpi-{card.key}")

@@ -1,0 +1,172 @@
+"""Charts declared once and drawn by one generic callback.
+
+A page lists its charts; each ``Chart`` says how to fetch its rows (a data
+function over ``Database`` and ``Filters``), which columns leave the server and
+how they are protected (``disclosure.Field``), and how to draw the protected rows
+(a figure function). ``render`` is the whole body of the chart callback, so
+every chart is testable without a browser: ``render(chart_id, filters)``.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+import pandas as pd
+
+from dashboard import figures
+from dashboard.data import flow_table
+from dashboard.db import Database
+from dashboard.disclosure import SUPPRESSED, Field, Policy, plottable, protect
+from dashboard.filters import Filters
+from dashboard.metrics import METRICS
+from dashboard.periods import financial_year_label
+from dashboard.runtime import get_db
+from dashboard.settings import AGE_BANDS, get_settings
+from dashboard.spc import spc
+
+DataFn = Callable[[Database, Filters], pd.DataFrame]
+FigureFn = Callable[[pd.DataFrame, Filters], dict]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: where its rows come from, what may be shown, and how it is drawn."""
+
+    id: str
+    title: str
+    data: DataFn
+    fields: tuple[Field, ...]
+    figure: FigureFn
+    description: str = ""
+    # Column whose total says whether there is any activity to show (default: first count field).
+    activity: str | None = None
+    empty_text: str = "No activity for this selection."
+    # A drill-down chart takes the selection made on another chart (e.g. a heatmap cell)
+    # as keyword arguments to its data function, and describes it with `selection_text`.
+    selectable: bool = False
+    selection_text: Callable[[dict[str, Any]], str] | None = None
+
+    def activity_column(self) -> str | None:
+        """Return the column that measures activity, if any."""
+        if self.activity:
+            return self.activity
+        return next((f.num or f.name for f in self.fields if f.kind in ("count", "pct")), None)
+
+
+@dataclass
+class Rendered:
+    """What a chart callback sends to the browser: the figure, the table rows and a note."""
+
+    figure: dict
+    table: pd.DataFrame
+    note: str = ""
+    empty: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+CHARTS: dict[str, Chart] = {}
+
+
+def register(*charts: Chart) -> tuple[Chart, ...]:
+    """Add charts to the registry (ids are unique across the app); return them."""
+    for chart in charts:
+        if chart.id in CHARTS and CHARTS[chart.id] is not chart:
+            raise ValueError(f"chart id {chart.id!r} registered twice")
+        CHARTS[chart.id] = chart
+    return charts
+
+
+def band_text(filters: Filters) -> str:
+    """Return 'all ages' or 'ages 18-25' for messages."""
+    return "all ages" if filters.age_band == "all" else f"ages {filters.age_band}"
+
+
+def render(chart_id: str, filters: Filters, db: Database | None = None, policy: Policy | None = None,
+           selection: dict[str, Any] | None = None) -> Rendered:
+    """Return the protected figure and table of a chart for the filters (and drill-down selection)."""
+    chart = CHARTS[chart_id]
+    policy = policy or Policy.from_settings()
+    selection = selection if chart.selectable and selection else {}
+    raw = chart.data(db or get_db(), filters, **selection)
+    activity = chart.activity_column()
+    if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
+        text = f"{chart.empty_text} ({band_text(filters)}, {filters.period.label()})"
+        return Rendered(figures.message_figure(text), pd.DataFrame(columns=[f.label for f in chart.fields]), text, True)
+    shown = protect(raw, chart.fields, policy)
+    figure = chart.figure(shown, filters)
+    table = shown.rename(columns={f.name: f.label for f in chart.fields})
+    note = figure.pop("note", "")
+    if chart.selection_text:
+        note = f"{chart.selection_text(selection)} {note}".strip()
+    return Rendered(figure, table, note)
+
+
+def to_csv(rendered: Rendered) -> str:
+    """Return the table of a rendered chart as CSV, exactly as shown (with '*')."""
+    buffer = io.StringIO()
+    rendered.table.to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+# --- trend charts -------------------------------------------------------------------------
+
+def bucket_label(bucket: date, grain: str) -> str:
+    """Return the axis label of a trend bucket: 'Apr 2024', 'Q1 2024/25' or '2024/25'."""
+    if grain == "quarter":
+        fy_quarter = ((bucket.month - 4) % 12) // 3 + 1
+        return f"Q{fy_quarter} {financial_year_label(bucket)}"
+    if grain == "fy":
+        return financial_year_label(bucket)
+    return bucket.strftime("%b %Y")
+
+
+def with_labels(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Return a trend frame with a 'period' label column for each bucket."""
+    return frame.assign(period=[bucket_label(b, filters.grain) for b in frame["bucket"]])
+
+
+def metric_field(key: str, name: str = "value") -> Field:
+    """Return the protected field that shows metric `key` (a count, % or median)."""
+    m = METRICS[key]
+    if m.kind == "count":
+        return Field(m.value, m.label, "count")
+    if m.kind == "pct":
+        return Field(name, m.label, "pct", num=m.value, den=m.denominator, unit="%")
+    return Field(m.value, m.label, "measure", den=m.denominator, unit=m.unit)
+
+
+def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, description: str = "") -> Chart:
+    """Return the SPC trend chart of metric `key` (XmR, MDC rules, target where one is set)."""
+    metric = METRICS[key]
+    value_field = metric_field(key)
+    n_field = Field("records", "Records", "count") if metric.denominator else None
+
+    def data(db: Database, filters: Filters) -> pd.DataFrame:
+        frame = with_labels(flow_table(db, filters, queries=metric.queries), filters)
+        if metric.denominator:
+            frame = frame.assign(records=frame[metric.denominator])
+        if metric.band_all_only and filters.age_band != "all":
+            return frame.iloc[0:0]
+        return frame
+
+    def figure(shown: pd.DataFrame, filters: Filters) -> dict:
+        values = plottable(shown[value_field.name])
+        target = get_settings().targets.get(key)
+        bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if metric.kind == "pct" else {"lower_bound": 0.0}
+        result = spc(values, metric.better, target, **bounds)
+        fig = figures.spc_figure(shown["period"], values, result, name=metric.label, unit=metric.unit,
+                                 target=target, suppressed=[v == SUPPRESSED for v in shown[value_field.name]])
+        fig["note"] = figures.variation_text(result)
+        return fig
+
+    fields = (Field("period", "Period"), value_field) + ((n_field,) if n_field else ())
+    empty = f"No {metric.label.lower()} data for this selection."
+    if metric.band_all_only:
+        empty = f"{metric.label} is shown for all ages only: capacity is not split by age band."
+    return Chart(chart_id or f"spc-{key}", title or metric.label, data, fields, figure,
+                 description or metric.note, activity=metric.denominator or metric.value, empty_text=empty)
+
+
+AGE_BAND_LABELS = {band: ("All ages" if band == "all" else band) for band in AGE_BANDS}

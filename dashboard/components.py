@@ -1,0 +1,260 @@
+"""Layout pieces every page shares: header, filter bar, page frame, cards, chart cards, footer.
+
+Pages look alike because they are built from these, not because code is copied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping, Sequence
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashboard import figures
+from dashboard.charts import CHARTS, Chart, band_text
+from dashboard.data import data_bounds
+from dashboard.disclosure import explain
+from dashboard.filters import Filters, parse_filters
+from dashboard.periods import Period, add_months, financial_years, last_12_months, month_label
+from dashboard.runtime import get_db
+from dashboard.settings import AGE_BANDS, GRAINS
+
+APP_TITLE = "Mental health flow"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page declared as data: its cards (metric keys) and rows of charts (ids, widths)."""
+
+    id: str
+    path: str
+    title: str
+    intro: str
+    cards: tuple[str, ...]
+    rows: tuple[tuple[tuple[str, int], ...], ...]
+    audience: str = ""
+    extra: Any = None  # page-specific components placed after the cards
+
+
+PAGES: dict[str, Page] = {}
+
+
+def publish(page: Page, module: str, nav: str, order: int) -> Page:
+    """Register a declared page with Dash (path, title, layout) and with the card callback."""
+    import dash
+
+    def layout(**query: Any) -> html.Div:
+        return page_frame(page, query)
+
+    layout.__doc__ = f"Return the {page.title} page for the URL's query string."
+    PAGES[page.id] = page
+    dash.register_page(module, path=page.path, name=nav, title=f"{page.title} · {APP_TITLE}", order=order,
+                       layout=layout, description=page.intro)
+    return page
+
+
+# --- shell ---------------------------------------------------------------------------------
+
+def nav_links(pages: Sequence[Mapping[str, Any]]) -> dbc.Nav:
+    """Return the page navigation (hrefs get the current query string by callback)."""
+    return dbc.Nav(
+        [dbc.NavItem(dbc.NavLink(p["name"], href=p["path"], id={"type": "nav-link", "path": p["path"]},
+                                 active="exact", class_name="nav-page-link"))
+         for p in pages],
+        class_name="app-nav", pills=True, navbar=True,
+    )
+
+
+def header(pages: Sequence[Mapping[str, Any]]) -> html.Header:
+    """Return the NHS-blue header with the app title and page navigation."""
+    return html.Header([
+        html.Div([
+            html.A(APP_TITLE, href="/", className="app-title"),
+            html.Span("Crisis to recovery: whole-system mental health flow", className="app-subtitle"),
+        ], className="app-brand"),
+        nav_links(pages),
+    ], className="app-header no-print")
+
+
+def period_presets(first: date, last: date) -> list[dict[str, str]]:
+    """Return the period preset options: last 12 months, then each financial year."""
+    options = [{"label": "Last 12 months", "value": _preset_value(last_12_months(last))}]
+    for fy in financial_years(first, last):
+        label = f"{fy.start.year}/{(fy.start.year + 1) % 100:02d}"
+        if fy.months < 12:
+            label += " (to date)"
+        options.append({"label": f"Financial year {label}", "value": _preset_value(fy)})
+    options.append({"label": "Custom", "value": "custom"})
+    return options
+
+
+def _preset_value(period: Period) -> str:
+    return f"{month_label(period.start)}|{month_label(period.end)}"
+
+
+def month_options(first: date, last: date) -> list[dict[str, str]]:
+    """Return every month of the data, newest first, as dropdown options."""
+    months, month = [], last
+    while month >= first:
+        months.append({"label": month.strftime("%b %Y"), "value": month_label(month)})
+        month = add_months(month, -1)
+    return months
+
+
+def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
+    """Return the filter bar: age band, period preset, from/to months, trend grain, link and print."""
+    first, last = bounds or (date.today().replace(day=1), date.today().replace(day=1))
+    months = month_options(first, last)
+
+    def labelled(label: str, control: Any, width: str) -> html.Div:
+        return html.Div([html.Label(label, htmlFor=control.id, className="filter-label"), control],
+                        className=f"filter-item {width}")
+
+    return html.Div([
+        labelled("Age band", dcc.Dropdown(
+            id="filter-age-band", options=[{"label": "All ages" if b == "all" else b, "value": b} for b in AGE_BANDS],
+            value="all", clearable=False, searchable=False), "w-age"),
+        labelled("Period", dcc.Dropdown(id="filter-preset", options=period_presets(first, last),
+                                        value="custom", clearable=False, searchable=False), "w-preset"),
+        labelled("From", dcc.Dropdown(id="filter-start", options=months, clearable=False), "w-month"),
+        labelled("To", dcc.Dropdown(id="filter-end", options=months, clearable=False), "w-month"),
+        html.Div([
+            html.Span("Trend by", className="filter-label", id="grain-label"),
+            dbc.RadioItems(id="filter-grain", options=[{"label": v, "value": k} for k, v in GRAINS.items()],
+                           value="month", inline=True, class_name="grain-radios"),
+        ], className="filter-item w-grain", role="group", **{"aria-labelledby": "grain-label"}),
+        html.Div([
+            dcc.Clipboard(id="copy-link", title="Copy a link to this exact view", className="btn btn-outline-primary btn-sm",
+                          children=[html.Span("Copy link")]),
+            html.Button("Print", id="print-page", className="btn btn-outline-primary btn-sm", n_clicks=0,
+                        title="Print this page as an A4 landscape meeting paper"),
+        ], className="filter-item filter-actions"),
+    ], className="filter-bar no-print", role="search", **{"aria-label": "Filters"})
+
+
+# --- page frame ----------------------------------------------------------------------------
+
+def filters_to_store(filters: Filters) -> dict[str, str]:
+    """Return filters as the JSON the page store holds."""
+    return {"age_band": filters.age_band, "start": month_label(filters.period.start),
+            "end": month_label(filters.period.end), "grain": filters.grain}
+
+
+def filters_from_store(data: Mapping[str, Any] | None) -> Filters:
+    """Return filters from the page store (re-validated: the browser can send anything)."""
+    bounds = data_bounds(get_db())
+    first, last = bounds or (date(2000, 1, 1), date.today().replace(day=1))
+    return parse_filters(data or {}, first, last).filters
+
+
+def describe(filters: Filters) -> str:
+    """Return the chosen filters in words, for print headers and downloads."""
+    return f"{filters.period.label()} · {band_text(filters).capitalize()} · by {GRAINS[filters.grain].lower()}"
+
+
+def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
+    """Return a page's layout for the URL's query: print header, notices, cards and charts."""
+    bounds = data_bounds(get_db())
+    if bounds is None:
+        return html.Div([html.H1(page.title), dbc.Alert(
+            "There is no data to show yet. Load extracts with `python -m dashboard load DIR`.", color="warning")],
+            className="page")
+    parsed = parse_filters(query, *bounds)
+    filters = parsed.filters
+    notices = [dbc.Alert(n, color="info", class_name="notice", dismissable=True) for n in parsed.notices]
+    return html.Div([
+        dcc.Store(id="page-filters", data=filters_to_store(filters)),
+        html.Div([
+            html.Div(APP_TITLE, className="print-app"),
+            html.Div(f"{page.title}: {describe(filters)}", className="print-filters"),
+            html.Div(f"Data available {bounds[0].strftime('%b %Y')} to {bounds[1].strftime('%b %Y')}",
+                     className="print-data"),
+        ], className="print-only print-header"),
+        *notices,
+        html.Div([
+            html.H1(page.title, className="page-title"),
+            html.P([page.intro, html.Span(f" For {page.audience}." if page.audience else "", className="audience")],
+                   className="page-intro"),
+            html.P(describe(filters), className="page-context"),
+        ], className="page-head"),
+        dcc.Loading(html.Div(id={"type": "cards", "page": page.id}, className="card-row"), type="dot",
+                    delay_show=300),
+        *( [page.extra] if page.extra is not None else [] ),
+        *[dbc.Row([dbc.Col(chart_card(CHARTS[chart_id]), lg=width, class_name="chart-col")
+                   for chart_id, width in row], class_name="chart-row") for row in page.rows],
+        html.P(explain(), className="suppression-note"),
+    ], className="page")
+
+
+def chart_card(chart: Chart) -> dbc.Card:
+    """Return a chart's card: title, chart and table views, the SPC reading and a CSV download."""
+    key = {"chart": chart.id}
+    return dbc.Card([
+        dbc.CardHeader([
+            html.Div([html.H2(chart.title, className="chart-title"),
+                      html.P(chart.description, className="chart-description") if chart.description else None]),
+            html.Div([
+                html.Button("Table", id={"type": "chart-toggle", **key}, className="btn btn-link btn-sm no-print",
+                            n_clicks=0, title="Show this chart as a table", **{"aria-pressed": "false"}),
+                html.Button("CSV", id={"type": "chart-download-button", **key}, className="btn btn-link btn-sm no-print",
+                            n_clicks=0, title="Download exactly what the chart shows (CSV)"),
+                dcc.Download(id={"type": "chart-download", **key}),
+                dcc.Store(id={"type": "chart-selection", **key}, data=None),
+            ], className="chart-actions"),
+        ], class_name="chart-header"),
+        dbc.CardBody([
+            dcc.Loading(html.Div([
+                html.Div(dcc.Graph(id={"type": "chart-graph", **key}, config=figures.CONFIG,
+                                   figure=figures.message_figure("Loading…")),
+                         id={"type": "chart-graph-wrap", **key}),
+                html.Div(id={"type": "chart-table", **key}, className="chart-table", hidden=True),
+            ]), type="default", delay_show=400),
+            html.P(id={"type": "chart-note", **key}, className="chart-note"),
+        ]),
+    ], class_name="chart-card")
+
+
+def table_component(frame) -> html.Div:
+    """Return an accessible HTML table of a chart's protected rows."""
+    if frame.empty:
+        return html.P("No rows to show.")
+    header = html.Thead(html.Tr([html.Th(c, scope="col") for c in frame.columns]))
+    body = html.Tbody([html.Tr([html.Td(_cell(v)) for v in row]) for row in frame.itertuples(index=False)])
+    return html.Div(html.Table([header, body], className="table table-sm table-striped data-table"),
+                    className="table-scroll")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def footer_content() -> list[Any]:
+    """Return the footer: data period, extract row counts and records with times not recorded."""
+    from dashboard.data import cached_query
+    from dashboard.disclosure import Policy
+
+    db = get_db()
+    bounds = data_bounds(db)
+    if bounds is None:
+        return [html.P("No data loaded.")]
+    policy = Policy.from_settings()
+    summary = cached_query(db, "extract_summary", {})
+    items = []
+    for row in summary.itertuples(index=False):
+        text = f"{row.extract.replace('_', ' ')}: {policy.count(row.row_count):,} rows" if policy.count(row.row_count) != "*" else f"{row.extract}: * rows"
+        if row.not_recorded:
+            text += f" ({policy.count(row.not_recorded)} with {row.not_recorded_what} not recorded)"
+        items.append(html.Li(text))
+    return [
+        html.P(f"Data available {bounds[0].strftime('%B %Y')} to {bounds[1].strftime('%B %Y')}.",
+               className="footer-period"),
+        html.Ul(items, className="footer-extracts"),
+        html.P("Figures follow the data contract (docs/data-contract.md). " + explain(), className="footer-note"),
+    ]

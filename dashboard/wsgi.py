@@ -1,0 +1,10 @@
+"""WSGI entry point for gunicorn: ``gunicorn dashboard.wsgi:server`` (never with --preload).
+
+Each worker imports this module after the fork, so its DuckDB connection is its own.
+"""
+from __future__ import annotations
+
+from dashboard.app import create_app
+
+app = create_app()
+server = app.server

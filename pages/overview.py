@@ -1,0 +1,84 @@
+"""Overview (/): the whole system at a glance, a card per stage and the pathway flow."""
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import figures
+from dashboard.charts import Chart, register, spc_chart
+from dashboard.components import Page, publish
+from dashboard.data import breakdown
+from dashboard.db import Database
+from dashboard.disclosure import SUPPRESSED, Field
+from dashboard.filters import Filters
+
+
+STAGES = {
+    "ae": ("A&E mental health attendance", figures.NHS_BLUE),
+    "s136": ("Section 136 detention", "#330072"),
+    "ward_liaison": ("Liaison referral from a ward", "#41B6E6"),
+    "other_route": ("Other route (crisis team, community, transfer)", figures.NHS_MID_GREY),
+    "community_support": ("Crisis or community mental health team", "#009E73"),
+    "home": ("Home, GP or no mental health follow-up", "#56B4E9"),
+    "left": ("Left A&E before treatment", "#D55E00"),
+    "other_outcome": ("Other outcome", "#A6A6A6"),
+    "admitted": ("Admitted to a mental health ward", figures.NHS_DARK_BLUE),
+    "still_in_hospital": ("Still in hospital at period end", "#768692"),
+    "died_or_transferred": ("Died or moved to another hospital", "#A6A6A6"),
+    "discharged": ("Discharged", "#009E73"),
+    "followed_up_72h": ("Followed up within 72 hours", "#41B6E6"),
+    "not_followed_up_72h": ("Not followed up within 72 hours", figures.CONCERN),
+    "readmitted_30d": ("Readmitted within 30 days", "#DA291C"),
+}
+
+
+def pathway_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return the pathway links with stage names: from, to, people."""
+    links = breakdown(db, "pathway_flow", filters)
+    return pd.DataFrame({
+        "from": [STAGES[s][0] for s in links["source"]],
+        "to": [STAGES[t][0] for t in links["target"]],
+        "people": links["people"],
+    })
+
+
+def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return the Sankey of the shown links (suppressed links are left out and said so)."""
+    visible = shown[shown["people"] != SUPPRESSED]
+    labels = list(dict.fromkeys([*visible["from"], *visible["to"]]))
+    colour_of = {name: colour for name, colour in STAGES.values()}
+    index = {label: i for i, label in enumerate(labels)}
+    fig = figures.sankey_figure(labels, [colour_of[label] for label in labels],
+                                [index[s] for s in visible["from"]], [index[t] for t in visible["to"]],
+                                [float(v) for v in visible["people"]])
+    hidden = len(shown) - len(visible)
+    fig["note"] = (f"{hidden} link(s) with fewer than 8 people are not drawn. " if hidden else "") + (
+        "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge, "
+        "72-hour follow-up and readmission within 30 days.")
+    return fig
+
+
+PATHWAY = Chart(
+    "overview-pathway", "Pathway from crisis to recovery", pathway_rows,
+    (Field("from", "From"), Field("to", "To"), Field("people", "People", "count")), pathway_figure,
+    "People and events in the period, linked across the five data sets", activity="people",
+)
+
+register(
+    PATHWAY,
+    spc_chart("ae_attendances", "overview-ae", "A&E mental health attendances"),
+    spc_chart("s136_detentions", "overview-s136", "Section 136 detentions"),
+    spc_chart("occupancy_pct", "overview-occupancy", "Bed occupancy"),
+    spc_chart("followup_72h_pct", "overview-followup", "Followed up within 72 hours of discharge"),
+)
+
+PAGE = publish(Page(
+    id="overview", path="/", title="Whole-system overview",
+    intro="From crisis (A&E, section 136, liaison) through inpatient care to discharge and recovery.",
+    audience="the Crisis Care Concordat task group",
+    cards=("ae_attendances", "liaison_1h_pct", "s136_detentions", "admissions", "occupancy_pct",
+           "delayed_pct", "followup_72h_pct"),
+    rows=((("overview-pathway", 12),),
+          (("overview-ae", 6), ("overview-s136", 6)),
+          (("overview-occupancy", 6), ("overview-followup", 6))),
+), __name__, nav="Overview", order=0)
+

@@ -1,0 +1,179 @@
+"""Urgent and emergency care (/urgent-care): A&E 4-hour and 12-hour waits, liaison response.
+
+For the liaison team manager: by site, by hour and day, with a heatmap cell that
+drills into the presentation and arrival mode mix of the attendances in it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import Input, Output, callback, no_update
+
+from dashboard import figures
+from dashboard.charts import Chart, register, spc_chart
+from dashboard.components import Page, publish
+from dashboard.data import breakdown
+from dashboard.db import Database
+from dashboard.disclosure import Field, plottable
+from dashboard.filters import Filters
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+PRESENTATION = {"self_harm": "Self-harm", "suicidal_ideation": "Suicidal ideation", "psychosis": "Psychosis",
+                "intoxication": "Intoxication", "anxiety_depression": "Anxiety or depression",
+                "other_mh": "Other mental health"}
+ARRIVAL_MODE = {"ambulance": "Ambulance", "police": "Police", "walk_in": "Walk-in", "other": "Other"}
+PCT_4H = Field("pct_4h", "Left within 4 hours (%)", "pct", num="within_4h", den="departure_recorded", unit="%")
+
+
+def site_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return A&E performance by emergency department."""
+    return breakdown(db, "ae_by_site", filters)
+
+
+def site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return 4-hour performance by site as horizontal bars."""
+    fig = figures.bar_figure(shown["site"], [("Left within 4 hours", plottable(shown["pct_4h"]))],
+                             horizontal=True, unit="%")
+    fig["layout"]["shapes"] = [{"type": "line", "x0": 95, "x1": 95, "yref": "paper", "y0": 0, "y1": 1,
+                                "line": {"color": "#DA291C", "dash": "dot"}}]
+    fig["note"] = "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time."
+    return fig
+
+
+def heatmap_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return attendances for every hour of every weekday (zeros included)."""
+    rows = breakdown(db, "ae_by_hour_weekday", filters)
+    grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"])
+    rows = rows.set_index(["weekday", "hour"]).reindex(grid, fill_value=0).reset_index()
+    return rows.assign(day=[WEEKDAYS[d - 1] for d in rows["weekday"]])
+
+
+def heatmap_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return the hour-by-weekday heatmap of attendances (suppressed cells left blank)."""
+    z = [[None] * 24 for _ in WEEKDAYS]
+    text = [[""] * 24 for _ in WEEKDAYS]
+    for day, hour, value in zip(shown["day"], shown["hour"], shown["attendances"]):
+        row = WEEKDAYS.index(day)
+        z[row][int(hour)] = None if value == "*" else value
+        text[row][int(hour)] = "*" if value == "*" else f"{value:,}"
+    fig = figures.heatmap_figure(list(range(24)), list(WEEKDAYS), z, name="Attendances", text=text)
+    fig["note"] = "Click a cell to see the presentation and arrival mode mix for that hour and day."
+    return fig
+
+
+def mix_rows(dimension: str, labels: dict[str, str]):
+    """Return the data function for one dimension of the attendance mix (drillable by hour/day)."""
+    def rows(db: Database, filters: Filters, hour: int = -1, weekday: int = -1) -> pd.DataFrame:
+        frame = breakdown(db, "ae_mix", filters, hour=hour, weekday=weekday)
+        frame = frame[frame["dimension"] == dimension]
+        return frame.assign(label=[labels.get(c, c) for c in frame["category"]])
+    return rows
+
+
+def mix_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return attendances by category as horizontal bars."""
+    return figures.bar_figure(shown["label"], [("Attendances", plottable(shown["attendances"]))], horizontal=True)
+
+
+def selection_text(selection: dict[str, Any]) -> str:
+    """Describe the heatmap cell chosen, if any."""
+    if selection.get("weekday", -1) > 0 and selection.get("hour", -1) >= 0:
+        return f"Showing {WEEKDAYS[selection['weekday'] - 1]}s, arrivals {selection['hour']:02d}:00–{selection['hour']:02d}:59."
+    return "All hours and days (click a heatmap cell to drill in)."
+
+
+def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return liaison response within target by referral source site."""
+    return figures.bar_figure(shown["site"], [
+        ("Emergency seen within 1 hour", plottable(shown["pct_1h"])),
+        ("Urgent seen within 24 hours", plottable(shown["pct_24h"])),
+    ], horizontal=True, unit="%")
+
+
+def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return emergency liaison referrals and 1-hour response by hour of referral."""
+    fig = figures.bar_figure([f"{h:02d}" for h in shown["hour"]], [("Referrals", plottable(shown["referrals"]))])
+    fig["data"].append({"type": "scatter", "mode": "lines+markers", "name": "Emergency seen within 1 hour (%)",
+                        "x": [f"{h:02d}" for h in shown["hour"]], "y": plottable(shown["pct_1h"]), "yaxis": "y2",
+                        "line": {"color": figures.CONCERN}, "connectgaps": False})
+    fig["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 100], "ticksuffix": "%",
+                               "showgrid": False}
+    fig["layout"]["showlegend"] = True
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 52}
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Hour of referral"}}
+    return fig
+
+
+def liaison_hour_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return liaison referrals for every hour of the day (zeros included)."""
+    rows = breakdown(db, "liaison_by_hour", filters).set_index("hour").reindex(range(24), fill_value=0)
+    return rows.reset_index().rename(columns={"index": "hour"})
+
+
+register(
+    spc_chart("ae_4h_pct", "uec-4h", "Left A&E within 4 hours"),
+    spc_chart("ae_12h_from_arrival", "uec-12h", "12-hour waits from arrival"),
+    spc_chart("liaison_1h_pct", "uec-liaison-1h", "Emergency liaison referrals seen within 1 hour"),
+    spc_chart("ae_median_minutes", "uec-median", "Median time in A&E (minutes)"),
+    Chart("uec-sites", "Four-hour performance by emergency department", site_rows,
+          (Field("site", "Site"), Field("attendances", "Attendances", "count"), PCT_4H,
+           Field("over_12h", "Over 12 hours", "count"),
+           Field("median_minutes", "Median minutes", "measure", den="departure_recorded"),
+           Field("departure_not_recorded", "Departure not recorded", "count")),
+          site_figure, "Attendances with a departure recorded"),
+    Chart("uec-heatmap", "Attendances by hour and day of the week", heatmap_rows,
+          (Field("day", "Day"), Field("hour", "Hour"), Field("attendances", "Attendances", "count")),
+          heatmap_figure, "When people in mental health crisis arrive"),
+    Chart("uec-presentation", "Presentation", mix_rows("presentation", PRESENTATION),
+          (Field("label", "Presentation"), Field("attendances", "Attendances", "count"), PCT_4H),
+          mix_figure, selectable=True, selection_text=selection_text),
+    Chart("uec-arrival", "Arrival mode", mix_rows("arrival_mode", ARRIVAL_MODE),
+          (Field("label", "Arrival mode"), Field("attendances", "Attendances", "count"), PCT_4H),
+          mix_figure, selectable=True, selection_text=selection_text),
+    Chart("uec-liaison-sites", "Liaison response by referral source", lambda db, f: breakdown(db, "liaison_by_site", f),
+          (Field("site", "Source"), Field("referrals", "Referrals", "count"),
+           Field("pct_1h", "Emergency within 1 hour (%)", "pct", num="emergency_within_1h", den="emergency_assessed"),
+           Field("pct_24h", "Urgent within 24 hours (%)", "pct", num="urgent_within_24h", den="urgent_assessed")),
+          liaison_site_figure, "A&E referrals by the department they came from; ward referrals together"),
+    Chart("uec-liaison-hour", "Liaison referrals by hour", liaison_hour_rows,
+          (Field("hour", "Hour"), Field("referrals", "Referrals", "count"),
+           Field("pct_1h", "Emergency within 1 hour (%)", "pct", num="emergency_within_1h", den="emergency_assessed")),
+          liaison_hour_figure, "Bars: referrals; line: emergency referrals seen within 1 hour"),
+)
+
+PAGE = publish(Page(
+    id="urgent-care", path="/urgent-care", title="Urgent and emergency care",
+    intro="Mental health attendances at A&E: four-hour and 12-hour waits, and how fast the liaison team responds.",
+    audience="liaison team managers",
+    cards=("ae_attendances", "ae_4h_pct", "ae_12h_from_arrival", "ae_median_minutes", "liaison_referrals",
+           "liaison_1h_pct", "liaison_24h_pct"),
+    rows=((("uec-4h", 6), ("uec-12h", 6)),
+          (("uec-liaison-1h", 6), ("uec-median", 6)),
+          (("uec-sites", 12),),
+          (("uec-heatmap", 6), ("uec-presentation", 3), ("uec-arrival", 3)),
+          (("uec-liaison-sites", 6), ("uec-liaison-hour", 6))),
+), __name__, nav="Urgent care", order=1)
+
+
+def heatmap_selection(click_data: Any) -> dict[str, int] | None:
+    """Return the hour and weekday of a clicked heatmap cell, or None."""
+    try:
+        point = click_data["points"][0]
+        return {"hour": int(point["x"]), "weekday": WEEKDAYS.index(point["y"]) + 1}
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
+
+
+@callback(
+    Output({"type": "chart-selection", "chart": "uec-presentation"}, "data"),
+    Output({"type": "chart-selection", "chart": "uec-arrival"}, "data"),
+    Input({"type": "chart-graph", "chart": "uec-heatmap"}, "clickData"),
+    prevent_initial_call=True,
+)
+def drill_into_cell(click_data):
+    """Send the clicked heatmap cell to the presentation and arrival mode charts."""
+    selection = heatmap_selection(click_data)
+    return (selection, selection) if selection else (no_update, no_update)
+

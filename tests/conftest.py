@@ -1,0 +1,30 @@
+"""Shared fixtures: one small generated data set, and the app's Database pointed at it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboard import runtime
+from dashboard.data import clear_cache
+
+END_MONTH = "2025-12"
+
+
+@pytest.fixture(scope="session")
+def generated_data(tmp_path_factory) -> Path:
+    """Return a folder of generated extracts for 60,000 people, five years to Dec 2025."""
+    from dashboard.generate import generate
+
+    folder = tmp_path_factory.mktemp("generated")
+    generate(folder, population=60_000, seed=7, end_month=END_MONTH, progress=False)
+    return folder
+
+
+@pytest.fixture()
+def app_db(generated_data):
+    """Point the app's runtime at the generated data for one test."""
+    clear_cache()
+    db = runtime.configure(generated_data)
+    yield db
+    clear_cache()
