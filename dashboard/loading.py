@@ -1,0 +1,285 @@
+"""Load a folder of extracts into the served data folder, all or nothing.
+
+``load`` validates the source (dashboard.validate); if any rule is broken it
+raises :class:`LoadError` and touches nothing that is served. Otherwise it
+writes every extract as one parquet file with the contract's types, columns in
+contract order, sorted by the extract's anchor time, into a new release folder
+``<served.parent>/.releases/<served.name>-<timestamp>/``, then swaps the served
+path atomically: ``served`` is a symlink to the current release, replaced with
+``os.replace`` of a temporary symlink, so a reader sees either the old set or
+the new one, never half of each. The first load moves a real ``served``
+directory aside into the releases folder (atomically where Linux allows, with
+renameat2 RENAME_EXCHANGE). The previous release is kept, older ones deleted.
+
+Readers should resolve ``served`` once per query (``Path.resolve()``) so that a
+query never mixes files of two releases that swapped under it.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from dashboard.schema import EXTRACTS, Extract
+from dashboard.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
+
+# Each extract is written sorted by the time its events belong to (the contract's
+# anchor), then by id so that the order is fully determined.
+ANCHORS: dict[str, tuple[str, str]] = {
+    "ae_attendances": ("arrival_at", "attendance_id"),
+    "liaison_referrals": ("referred_at", "referral_id"),
+    "s136_detentions": ("detained_at", "detention_id"),
+    "inpatient_stays": ("admitted_at", "stay_id"),
+    "delayed_transfers": ("delay_start", "delay_id"),
+    "ward_capacity": ("valid_from", "ward"),
+}
+RELEASES_DIR = ".releases"
+KEEP_RELEASES = 2  # the one served and the one before it
+PART_NAME = "part-0.parquet"
+
+
+class LoadError(Exception):
+    """The source breaks the contract (or changed while loading); nothing served was touched."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0].message() if self.problems else "no details"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(f"extracts not loaded: {first}{more}")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a successful load did: the release now served, the one kept before it, rows written."""
+
+    served: Path
+    release: Path
+    previous: Path | None
+    rows: dict[str, int]
+    warnings: tuple[Problem, ...]
+
+
+def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
+    """Validate source; only if it all passes, convert to parquet and atomically replace served."""
+    source, served = Path(source), Path(served)
+    if not source.is_dir():
+        raise NotADirectoryError(f"not a folder: {source}")
+    if served.exists() and not served.is_dir():
+        raise NotADirectoryError(f"served path exists and is not a folder: {served}")
+    report = check_dir(source, today)
+    if report.problems:
+        raise LoadError(report.problems)
+
+    releases = served.parent / RELEASES_DIR
+    releases.mkdir(parents=True, exist_ok=True)
+    with _lock(releases / f".lock-{served.name}"):
+        _remove_leftovers(served, releases)
+        stamp = _stamp(releases, served.name)
+        build = releases / f".build-{served.name}-{stamp}"
+        spill = releases / f".spill-{served.name}-{stamp}"
+        try:
+            rows = _write_release(report, build, spill)
+            release = releases / f"{served.name}-{stamp}"
+            os.rename(build, release)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+            shutil.rmtree(spill, ignore_errors=True)
+        _fsync_dir(releases)
+        previous = _swap(served, release, releases, stamp)
+        _prune(served.name, releases, keep={release, previous})
+    return LoadResult(served, release, previous, rows, report.warnings)
+
+
+def cli_validate(path: Path, today: date | None = None) -> int:
+    """`python -m dashboard validate DIR`: problems to stderr, rows to stdout; exit 0, 1 or 2."""
+    path = Path(path)
+    if not path.is_dir():
+        print(f"error: not a folder: {path}", file=sys.stderr)
+        return 2
+    report = check_dir(path, today)
+    _print_report(report.problems, report.warnings)
+    if report.problems:
+        return 1
+    print(f"{path}: valid")
+    _print_rows(report.rows)
+    return 0
+
+
+def cli_load(source: Path, served: Path, today: date | None = None) -> int:
+    """`python -m dashboard load DIR --data SERVED`: exit 0 loaded, 1 rejected, 2 bad argument."""
+    source, served = Path(source), Path(served)
+    if not source.is_dir():
+        print(f"error: not a folder: {source}", file=sys.stderr)
+        return 2
+    if served.exists() and not served.is_dir():
+        print(f"error: served path exists and is not a folder: {served}", file=sys.stderr)
+        return 2
+    try:
+        result = load(source, served, today)
+    except LoadError as exc:
+        _print_report(exc.problems, ())
+        print(f"not loaded: {served} is unchanged", file=sys.stderr)
+        return 1
+    except (OSError, duckdb.Error) as exc:
+        print(f"error: load failed, {served} is unchanged: {exc}", file=sys.stderr)
+        return 1
+    _print_report((), result.warnings)
+    print(f"loaded {source} into {served} (release {result.release.name})")
+    _print_rows(result.rows)
+    return 0
+
+
+def _print_report(problems: Sequence[Problem], warnings: Sequence[Problem]) -> None:
+    for p in problems:
+        print(p.message(), file=sys.stderr)
+    for w in warnings:
+        print(f"warning: {w.message()}", file=sys.stderr)
+
+
+def _print_rows(rows: dict[str, int]) -> None:
+    for name, n in rows.items():
+        print(f"  {name}: {n} row{'s' if n != 1 else ''}")
+
+
+def _write_release(report: Report, build: Path, spill: Path) -> dict[str, int]:
+    """Write every extract into build as contract-typed, sorted parquet; return rows written."""
+    spill.mkdir(parents=True)
+    rows: dict[str, int] = {}
+    with connect(spill) as con:
+        # Keep the ORDER BY's order in the file (validation turned this off).
+        con.execute("SET preserve_insertion_order = true")
+        for extract in EXTRACTS.values():
+            out = build / extract.name / PART_NAME
+            out.parent.mkdir(parents=True)
+            rows[extract.name] = _copy_extract(con, extract, report, out)
+            _fsync(out)
+            _fsync_dir(out.parent)
+    _fsync_dir(build)
+    changed = [
+        Problem(name, f"{name}/", "", "extract must not change while it is being loaded", n,
+                hint=f"validated {report.rows.get(name, 0)} rows but read {n}; load again")
+        for name, n in rows.items() if n != report.rows.get(name)
+    ]
+    if changed:
+        raise LoadError(changed)
+    return rows
+
+
+def _copy_extract(con: duckdb.DuckDBPyConnection, extract: Extract, report: Report, out: Path) -> int:
+    """COPY one extract (streaming, spilling the sort to disk) to out; return rows written."""
+    columns = extract.column_names
+    src, params = source_sql(extract, report.files[extract.name], columns, csv_errors="fail")
+    anchor, tie = ANCHORS[extract.name]
+    params["out"] = str(out)
+    select = ", ".join(quote_ident(c) for c in columns)
+    (count,) = con.execute(
+        f"COPY (SELECT {select} FROM ({src}) ORDER BY {quote_ident(anchor)}, {quote_ident(tie)}) "
+        "TO $out (FORMAT parquet, COMPRESSION zstd)",
+        params,
+    ).fetchone()
+    return int(count)
+
+
+def _swap(served: Path, release: Path, releases: Path, stamp: str) -> Path | None:
+    """Point served at release atomically; return the release it pointed to before (if any)."""
+    link = served.parent / f".{served.name}.swap-{stamp}"
+    os.symlink(os.path.relpath(release, served.parent), link)
+    try:
+        if served.is_symlink() or not served.exists():
+            previous = _link_target(served)
+            os.replace(link, served)
+        else:
+            # A real directory (before the first load): keep it as the previous release.
+            previous = releases / f"{served.name}-{stamp}-original"
+            if _exchange(link, served):
+                os.rename(link, previous)  # `link` now holds the old directory
+            else:
+                os.rename(served, previous)
+                os.replace(link, served)
+    finally:
+        if link.is_symlink():
+            link.unlink()
+    _fsync_dir(served.parent)
+    return previous
+
+
+def _link_target(served: Path) -> Path | None:
+    if not served.is_symlink():
+        return None
+    target = Path(os.readlink(served))
+    return target if target.is_absolute() else served.parent / target
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _release_names(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(name) + r"-\d{8}T\d{12}(-original)?")
+
+
+def _prune(name: str, releases: Path, keep: set[Path | None]) -> None:
+    """Delete this served path's releases other than the ones to keep (current and previous)."""
+    keep_names = {p.resolve().name for p in keep if p is not None}
+    pattern = _release_names(name)
+    for child in releases.iterdir():
+        if pattern.fullmatch(child.name) and child.name not in keep_names and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _remove_leftovers(served: Path, releases: Path) -> None:
+    """Remove what an interrupted load left behind (safe: we hold the lock)."""
+    for child in releases.iterdir():
+        if child.name.startswith((f".build-{served.name}-", f".spill-{served.name}-")):
+            shutil.rmtree(child, ignore_errors=True)
+    for child in served.parent.glob(f".{served.name}.swap-*"):
+        if child.is_symlink():
+            child.unlink()
+
+
+def _stamp(releases: Path, name: str) -> str:
+    while True:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        if not (releases / f"{name}-{stamp}").exists():
+            return stamp
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """Serialise loads into the same served path (two at once would race on the swap)."""
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    # So that a crash after the swap cannot leave the symlink pointing at files not yet on disk.
+    _fsync(path)

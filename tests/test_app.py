@@ -1,0 +1,122 @@
+"""The app and its callbacks, called directly and through Flask's test client (no browser)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash import no_update
+
+from dashboard import callbacks
+from dashboard.charts import CHARTS, render, to_csv
+from dashboard.components import PAGES
+from dashboard.filters import Filters
+from dashboard.periods import Period
+
+YEAR = Filters("all", Period.from_months("2025-01", "2025-12"))
+STORE = {"age_band": "all", "start": "2025-01", "end": "2025-12", "grain": "month"}
+
+
+@pytest.fixture(scope="module")
+def app(generated_data):
+    from dashboard.app import create_app
+
+    return create_app(generated_data)
+
+
+def test_every_page_is_served(app, app_db):
+    client = app.server.test_client()
+    for page in PAGES.values():
+        response = client.get(page.path + "?age_band=18-25")
+        assert response.status_code == 200, page.path
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200 and b"filter-age-band" in layout.data
+
+
+def test_each_callback_is_registered_once(app, app_db):
+    app.server.test_client().get("/")  # callbacks are set up on the first request
+    deps = app.server.test_client().get("/_dash-dependencies").get_json()
+    outputs = [d["output"] for d in deps]
+    assert len(outputs) == len(set(outputs))
+    assert any("chart-graph" in o for o in outputs)
+
+
+def test_url_sets_the_controls_and_a_control_sets_the_url(app_db):
+    from_url = callbacks.sync_filters("url", "?age_band=65%2B&start=2025-04&end=2025-09&grain=quarter",
+                                      None, None, None, None, None)
+    assert from_url[:5] == ("65+", "2025-04|2025-09", "2025-04", "2025-09", "quarter")
+    assert from_url[5] is no_update  # the URL stays as the user gave it
+
+    from_control = callbacks.sync_filters("filter-age-band", "?age_band=all", "0-17", "custom", "2025-01", "2025-06",
+                                          "month")
+    assert from_control[5] == "?age_band=0-17&start=2025-01&end=2025-06&grain=month"
+
+
+def test_a_preset_sets_the_months(app_db):
+    out = callbacks.sync_filters("filter-preset", "", "all", "2024-04|2025-03", "2025-01", "2025-02", "fy")
+    assert out[2:4] == ("2024-04", "2025-03")
+    assert out[5] == "?age_band=all&start=2024-04&end=2025-03&grain=fy"
+
+
+def test_a_bad_url_falls_back_without_an_exception(app_db):
+    out = callbacks.sync_filters("url", "?age_band=<script>&start=20x5&grain=1;select", None, None, None, None, None)
+    assert out[0] == "all" and out[4] == "month"
+
+
+def test_nav_links_carry_the_query_string():
+    ids = [{"type": "nav-link", "path": "/"}, {"type": "nav-link", "path": "/recovery"}]
+    assert callbacks.carry_filters_in_nav("?age_band=0-17", ids) == ["/?age_band=0-17", "/recovery?age_band=0-17"]
+
+
+def test_chart_callback_returns_figure_table_and_reading(app_db):
+    figure, table, note = callbacks.draw_chart(STORE, None, {"type": "chart-graph", "chart": "uec-4h"})
+    assert figure["data"] and figure["data"][0]["y"]
+    assert "variation" in note or "points" in note
+    assert table is not None
+
+
+def test_drill_down_selection_narrows_the_mix(app_db):
+    from dashboard.disclosure import Policy
+
+    raw = Policy(0)  # compare true totals: one cell of a small population is all small numbers
+    everything = render("uec-presentation", YEAR, policy=raw).table
+    one_cell = render("uec-presentation", YEAR, policy=raw, selection={"hour": 22, "weekday": 6}).table
+    assert "Showing Saturdays" in render("uec-presentation", YEAR, selection={"hour": 22, "weekday": 6}).note
+    total = lambda t: sum(v for v in t["Attendances"] if isinstance(v, int))  # noqa: E731
+    assert 0 < total(one_cell) < total(everything)
+
+
+def test_bad_selection_from_the_browser_is_ignored():
+    assert callbacks.clean_selection({"hour": "1; DROP", "weekday": 99}) == {}
+    assert callbacks.clean_selection("nonsense") == {}
+    assert callbacks.clean_selection({"hour": 3, "weekday": 2}) == {"hour": 3, "weekday": 2}
+
+
+def test_download_is_the_table_as_shown(app_db):
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    context_value.set(AttributeDict(triggered_inputs=[{"prop_id": json.dumps(
+        {"chart": "uec-sites", "type": "chart-download-button"}, separators=(",", ":")) + ".n_clicks", "value": 1}]))
+    sent = callbacks.download_chart(1, STORE, None)
+    assert sent["filename"] == "uec-sites_2025-01_2025-12_all.csv"
+    assert sent["content"] == to_csv(render("uec-sites", YEAR))
+    assert sent["content"].splitlines()[0].startswith("Site,Attendances")
+
+
+def test_cards_callback_draws_every_card_of_the_page(app_db):
+    cards = callbacks.draw_cards(STORE, {"type": "cards", "page": "urgent-care"})
+    assert len(cards) == len(PAGES["urgent-care"].cards)
+
+
+def test_empty_selection_shows_a_message_not_empty_axes(app_db):
+    far_past = Filters("65+", Period.from_months("2020-01", "2020-01"))
+    rendered = render("uec-sites", far_past)
+    assert rendered.empty and rendered.figure["data"] == []
+    assert "No activity" in rendered.figure["layout"]["annotations"][0]["text"]
+
+
+@pytest.mark.parametrize("chart_id", sorted(CHARTS))
+def test_every_chart_renders_for_a_year_and_a_narrow_band(chart_id, app_db):
+    for filters in (YEAR, Filters("0-17", Period.from_months("2025-06", "2025-06"), "month")):
+        rendered = render(chart_id, filters)
+        assert "data" in rendered.figure and "layout" in rendered.figure

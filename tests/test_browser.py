@@ -1,0 +1,188 @@
+"""Every page in headless Chromium: renders, filters change the view, a shared link restores it.
+
+Fails on any browser console error or error alert. Needs Debian's chromium and
+chromium-driver (installed by .ci/run); skipped locally when they are missing.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+if not (CHROMIUM and DRIVER):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Debian chromium and chromium-driver for the browser tests")
+    pytest.skip("chromium / chromedriver not installed", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+PAGES = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed-transfers", "/recovery")
+VIEW = "?age_band=all&start=2025-01&end=2025-12&grain=month"
+
+CHARTS_DRAWN = """
+const cards = document.querySelectorAll('.chart-card');
+const plots = document.querySelectorAll('.chart-card .js-plotly-plot .main-svg');
+const loading = [...document.querySelectorAll('.chart-card .main-svg')].some(s => s.textContent.includes('Loading…'));
+const busy = document.querySelectorAll('[data-dash-is-loading="true"]').length;
+const kpis = document.querySelectorAll('.kpi-card').length;
+return cards.length > 0 && plots.length >= cards.length && !loading && busy === 0 && kpis > 0;
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(generated_data):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--data", str(generated_data),
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(60):
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,800"):
+        options.add_argument(arg)
+    options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def settle(driver) -> None:
+    """Wait until every chart and card of the page is drawn."""
+    WebDriverWait(driver, 60, poll_frequency=0.25).until(lambda d: d.execute_script(CHARTS_DRAWN))
+
+
+def problems(driver) -> list[str]:
+    """Return console errors and error alerts on the page."""
+    logs = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    alerts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".alert-danger, .dash-fe-error__title")]
+    return logs + alerts
+
+
+def query(driver) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(driver.current_url).query).items()}
+
+
+def click(driver, element) -> None:
+    """Scroll an element to the middle of the window (clear of the sticky filter bar) and click it."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    element.click()
+
+
+def choose(driver, dropdown_id: str, option_text: str) -> None:
+    """Pick an option of a dcc.Dropdown as a person would: open it, click the option."""
+    driver.find_element(By.ID, dropdown_id).click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"))
+    search = driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
+    if search:  # a long list: type to narrow it, as a person would
+        search[0].send_keys(option_text)
+    for option in driver.find_elements(By.CSS_SELECTOR, "[role=option]"):
+        if option.text.strip() == option_text:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", option)
+            option.click()
+            return
+    raise AssertionError(f"no option {option_text!r} in {dropdown_id}")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_without_errors(server, browser, path):
+    browser.get(server + path + VIEW)
+    settle(browser)
+    assert problems(browser) == []
+    assert browser.find_elements(By.CSS_SELECTOR, ".app-footer li")
+    assert "2025" in browser.find_element(By.CSS_SELECTOR, ".page-context").text
+
+
+def test_each_filter_changes_the_url_and_redraws(server, browser):
+    browser.get(server + "/urgent-care" + VIEW)
+    settle(browser)
+
+    choose(browser, "filter-age-band", "18-25")
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("age_band") == "18-25")
+    settle(browser)
+    assert "Ages 18-25" in browser.find_element(By.CSS_SELECTOR, ".page-context").text
+
+    browser.find_element(By.XPATH, "//label[normalize-space()='Quarter']").click()
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("grain") == "quarter")
+    settle(browser)
+
+    choose(browser, "filter-preset", "Financial year 2024/25")
+    WebDriverWait(browser, 20).until(lambda d: (query(d).get("start"), query(d).get("end")) == ("2024-04", "2025-03"))
+    settle(browser)
+
+    choose(browser, "filter-start", "Jun 2024")
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("start") == "2024-06")
+    choose(browser, "filter-end", "Nov 2024")
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("end") == "2024-11")
+    settle(browser)
+    assert "Jun 2024 to Nov 2024" in browser.find_element(By.CSS_SELECTOR, ".page-context").text
+    assert problems(browser) == []
+
+
+def test_a_shared_link_restores_the_view_and_carries_across_pages(server, browser):
+    link = "/places-of-safety?age_band=65%2B&start=2024-04&end=2025-03&grain=fy"
+    browser.get(server + link)
+    settle(browser)
+    assert browser.find_element(By.ID, "filter-age-band").text.strip() == "65+"
+    assert "Apr 2024 to Mar 2025" in browser.find_element(By.CSS_SELECTOR, ".page-context").text
+    browser.find_element(By.LINK_TEXT, "Recovery").click()
+    WebDriverWait(browser, 20).until(lambda d: urlparse(d.current_url).path == "/recovery")
+    settle(browser)
+    assert query(browser) == {"age_band": "65+", "start": "2024-04", "end": "2025-03", "grain": "fy"}
+    assert problems(browser) == []
+
+
+def test_a_bad_link_shows_a_notice_not_an_error(server, browser):
+    browser.get(server + "/?age_band=DROP%20TABLE&start=2099-01&grain=weekly")
+    settle(browser)
+    notices = " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, ".notice"))
+    assert "Age band" in notices and "grain" in notices
+    assert problems(browser) == []
+
+
+def test_table_view_and_csv_download_buttons_work(server, browser):
+    browser.get(server + "/urgent-care" + VIEW)
+    settle(browser)
+    def by_id(dash_id: str):
+        return browser.find_element(By.XPATH, f"//*[@id='{dash_id}']")
+
+    click(browser, by_id('{"chart":"uec-sites","type":"chart-toggle"}'))
+    WebDriverWait(browser, 10).until(lambda d: by_id('{"chart":"uec-sites","type":"chart-table"}').is_displayed())
+    assert "Site" in by_id('{"chart":"uec-sites","type":"chart-table"}').text
+    assert by_id('{"chart":"uec-sites","type":"chart-toggle"}').get_attribute("aria-pressed") == "true"
+    assert problems(browser) == []
