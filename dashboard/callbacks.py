@@ -133,6 +133,22 @@ clientside_callback(
 )
 
 clientside_callback(
-    "function(n) { return window.location.href; }",
-    Output("copy-link", "content"), Input("copy-link", "n_clicks"), prevent_initial_call=True,
+    """
+    function(n) {
+        // Copy the exact view's address; fall back where the Clipboard API is unavailable (plain http).
+        const url = window.location.href;
+        const fallback = () => {
+            const area = document.createElement('textarea');
+            area.value = url; document.body.appendChild(area); area.select();
+            try { document.execCommand('copy'); } finally { area.remove(); }
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+            navigator.clipboard.writeText(url).catch(fallback);
+        } else {
+            fallback();
+        }
+        return 'Link copied';
+    }
+    """,
+    Output("copy-link", "children"), Input("copy-link", "n_clicks"), prevent_initial_call=True,
 )

@@ -125,8 +125,8 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
                            value="month", inline=True, class_name="grain-radios"),
         ], className="filter-item w-grain", role="group", **{"aria-labelledby": "grain-label"}),
         html.Div([
-            dcc.Clipboard(id="copy-link", title="Copy a link to this exact view", className="btn btn-outline-primary btn-sm",
-                          children=[html.Span("Copy link")]),
+            html.Button("Copy link", id="copy-link", className="btn btn-outline-primary btn-sm", n_clicks=0,
+                        title="Copy a link to this exact view (filters included)"),
             html.Button("Print", id="print-page", className="btn btn-outline-primary btn-sm", n_clicks=0,
                         title="Print this page as an A4 landscape meeting paper"),
         ], className="filter-item filter-actions"),
