@@ -163,18 +163,48 @@ def heatmap_figure(x: Sequence[str], y: Sequence[str], z: Sequence[Sequence[floa
 
 
 def sankey_figure(labels: Sequence[str], colours: Sequence[str], sources: Sequence[int], targets: Sequence[int],
-                  values: Sequence[float]) -> dict[str, Any]:
-    """Return a Sankey diagram of flows between labelled nodes."""
+                  values: Sequence[float], columns: Sequence[float] | None = None) -> dict[str, Any]:
+    """Return a Sankey diagram of flows between labelled nodes.
+
+    `columns` (0..1 per node) pins each node to its stage's column; nodes are then
+    stacked within a column by size, so small end-of-pathway nodes do not collide.
+    """
+    node: dict[str, Any] = {
+        "label": list(labels), "color": list(colours), "pad": 18, "thickness": 16,
+        "line": {"color": "white", "width": 0.5},
+        "hovertemplate": "%{label}: %{value:,.0f}<extra></extra>",
+    }
+    if columns is not None:
+        node["x"], node["y"] = _sankey_positions(len(labels), sources, targets, values, columns)
     trace = {
-        "type": "sankey", "arrangement": "snap",
-        "node": {"label": list(labels), "color": list(colours), "pad": 14, "thickness": 16,
-                 "line": {"color": "white", "width": 0.5},
-                 "hovertemplate": "%{label}: %{value:,.0f}<extra></extra>"},
+        "type": "sankey", "arrangement": "snap" if columns is not None else "freeform", "node": node,
         "link": {"source": list(sources), "target": list(targets), "value": list(values),
                  "color": "rgba(118,134,146,0.25)",
                  "hovertemplate": "%{source.label} → %{target.label}: %{value:,.0f}<extra></extra>"},
     }
-    return {"data": [trace], "layout": base_layout(height=460, margin={"l": 8, "r": 8, "t": 8, "b": 8})}
+    return {"data": [trace], "layout": base_layout(height=520, margin={"l": 8, "r": 8, "t": 8, "b": 8})}
+
+
+def _sankey_positions(n: int, sources: Sequence[int], targets: Sequence[int], values: Sequence[float],
+                      columns: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Return node x and y: x from the stage column, y the centre of each node stacked by size."""
+    size_in, size_out = [0.0] * n, [0.0] * n
+    for s, t, v in zip(sources, targets, values):
+        size_out[s] += v
+        size_in[t] += v
+    size = [max(a, b) for a, b in zip(size_in, size_out)]
+    ys = [0.5] * n
+    for column in sorted(set(columns)):
+        members = [i for i in range(n) if columns[i] == column]
+        total = sum(size[i] for i in members) or 1.0
+        gap = 0.04
+        scale = max(0.0, 1 - gap * (len(members) - 1)) / total
+        top = 0.0
+        for i in members:
+            height = size[i] * scale
+            ys[i] = min(0.99, max(0.01, top + height / 2))
+            top += height + gap
+    return [min(0.99, max(0.01, c)) for c in columns], ys
 
 
 def variation_text(result: SpcResult) -> str:

@@ -12,6 +12,12 @@ from dashboard.disclosure import SUPPRESSED, Field
 from dashboard.filters import Filters
 
 
+# Column of each stage in the pathway (0 = crisis entry ... 1 = readmission).
+COLUMNS = {"ae": 0.0, "s136": 0.0, "ward_liaison": 0.0, "other_route": 0.0,
+           "community_support": 0.33, "home": 0.33, "left": 0.33, "other_outcome": 0.33, "admitted": 0.33,
+           "still_in_hospital": 0.6, "died_or_transferred": 0.6, "discharged": 0.6,
+           "followed_up_72h": 0.82, "not_followed_up_72h": 0.82, "readmitted_30d": 1.0}
+
 STAGES = {
     "ae": ("A&E mental health attendance", figures.NHS_BLUE),
     "s136": ("Section 136 detention", "#330072"),
@@ -46,10 +52,11 @@ def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     visible = shown[shown["people"] != SUPPRESSED]
     labels = list(dict.fromkeys([*visible["from"], *visible["to"]]))
     colour_of = {name: colour for name, colour in STAGES.values()}
+    column_of = {STAGES[code][0]: column for code, column in COLUMNS.items()}
     index = {label: i for i, label in enumerate(labels)}
     fig = figures.sankey_figure(labels, [colour_of[label] for label in labels],
                                 [index[s] for s in visible["from"]], [index[t] for t in visible["to"]],
-                                [float(v) for v in visible["people"]])
+                                [float(v) for v in visible["people"]], [column_of[label] for label in labels])
     hidden = len(shown) - len(visible)
     fig["note"] = (f"{hidden} link(s) with fewer than 8 people are not drawn. " if hidden else "") + (
         "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge, "
