@@ -21,7 +21,7 @@ from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Field, Policy, plottable, protect
 from dashboard.filters import Filters
 from dashboard.metrics import METRICS
-from dashboard.periods import financial_year_label
+from dashboard.periods import add_months, financial_year_label
 from dashboard.runtime import get_db
 from dashboard.settings import AGE_BANDS, get_settings
 from dashboard.spc import spc
@@ -122,9 +122,19 @@ def bucket_label(bucket: date, grain: str) -> str:
     return bucket.strftime("%b %Y")
 
 
+def bucket_is_partial(bucket: date, grain: str, filters: Filters) -> bool:
+    """Return whether the period covers only part of a quarter or financial year bucket."""
+    months = {"quarter": 3, "fy": 12}.get(grain)
+    if months is None:
+        return False
+    return bucket < filters.period.start or add_months(bucket, months - 1) > filters.period.end
+
+
 def with_labels(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Return a trend frame with a 'period' label column for each bucket."""
-    return frame.assign(period=[bucket_label(b, filters.grain) for b in frame["bucket"]])
+    """Return a trend frame with a 'period' label per bucket ('(part)' where the period cuts it)."""
+    return frame.assign(period=[
+        bucket_label(b, filters.grain) + (" (part)" if bucket_is_partial(b, filters.grain, filters) else "")
+        for b in frame["bucket"]])
 
 
 def metric_field(key: str, name: str = "value") -> Field:

@@ -103,7 +103,7 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
     else:
         annotations.append({
             "text": f"Fewer than 12 points: no process limits or SPC signals (choose a longer period or a finer grain)",
-            "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.08, "xanchor": "left",
+            "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "yshift": 30, "xanchor": "left",
             "font": {"size": 12, "color": CONCERN}})
     if target is not None:
         data.append({"type": "scatter", "mode": "lines", "name": f"Target {_fmt(target, unit)}", "x": labels,
@@ -113,7 +113,7 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
     if unit == "%":
         yaxis["ticksuffix"] = "%"
     return {"data": data, "layout": base_layout(yaxis=yaxis, annotations=annotations,
-                                                margin={"t": 36 if annotations else 16})}
+                                                margin={"t": 48 if annotations else 16})}
 
 
 def bar_figure(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,

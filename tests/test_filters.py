@@ -62,3 +62,12 @@ def test_bad_values_fall_back_with_a_visible_notice(args, expected_notice):
 def test_list_values_from_repeated_query_parameters_take_the_first():
     parsed = parse_filters({"age_band": ["65+", "0-17"]}, FIRST, LAST)
     assert parsed.filters.age_band == "65+"
+
+
+def test_partial_buckets_are_labelled():
+    from dashboard.charts import with_labels
+    import pandas as pd
+
+    f = Filters("all", Period.from_months("2025-11", "2026-05"), "quarter")
+    frame = pd.DataFrame({"bucket": [date(2025, 10, 1), date(2026, 1, 1), date(2026, 4, 1)]})
+    assert with_labels(frame, f)["period"].tolist() == ["Q3 2025/26 (part)", "Q4 2025/26", "Q1 2026/27 (part)"]

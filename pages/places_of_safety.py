@@ -1,0 +1,428 @@
+"""Places of safety (/places-of-safety): section 136 detentions, where people were taken and what followed.
+
+For commissioners and the Crisis Care Concordat partners (police, ambulance, councils):
+the volume of detentions, the first place of safety (police custody should be rare,
+and never for under-18s), conveyance, detentions over the legal time limit, outcomes,
+intoxication, the ethnicity mix and people detained more than once.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from dashboard import figures
+from dashboard.charts import Chart, register, spc_chart, with_labels
+from dashboard.components import Page, publish
+from dashboard.data import breakdown, by_period
+from dashboard.db import Database
+from dashboard.disclosure import SUPPRESSED, Field, plottable
+from dashboard.filters import Filters
+from dashboard.settings import AGE_BANDS
+
+# First place of safety: column of s136_by_period -> (label, colour). Custody stands out in vermilion.
+PLACES = {
+    "health_based": ("Health-based place of safety", figures.NHS_BLUE),
+    "emergency_department": ("Emergency department", "#56B4E9"),
+    "police_custody": ("Police custody", "#D55E00"),
+    "other_place": ("Other place of safety", "#A6A6A6"),
+}
+CONVEYANCE = {
+    "ambulance": ("Ambulance", "#009E73"),
+    "police_vehicle": ("Police vehicle", figures.NHS_DARK_BLUE),
+    "other_conveyance": ("Other transport", "#A6A6A6"),
+}
+OUTCOMES = {
+    "admitted_detained": "Admitted, detained under the Mental Health Act",
+    "admitted_informal": "Admitted informally",
+    "crisis_team": "Referred to the crisis team",
+    "community_mh": "Referred to community mental health services",
+    "no_mh_follow_up": "No mental health follow-up",
+    "other": "Other outcome",
+    "not_recorded": "Outcome not recorded",
+}
+ETHNIC_GROUPS = {
+    "white": "White",
+    "mixed": "Mixed or multiple ethnic groups",
+    "asian": "Asian or Asian British",
+    "black": "Black or Black British",
+    "other": "Other ethnic group",
+    "not_stated": "Not stated (person asked, did not say)",
+    "not_recorded": "Not recorded",
+}
+TIMES_DETAINED = {"1": "Once", "2": "Twice", "3": "3 times", "4+": "4 or more times"}
+
+SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table view lists every value."
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+def s136_trend(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return s136_by_period for every bucket of the period, with a 'period' label."""
+    return with_labels(by_period(db, "s136_by_period", filters), filters)
+
+
+def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
+    """Return a breakdown with one row per known category in `labels` order (zeros included), labelled."""
+    codes = list(labels) + [c for c in frame[column] if c not in labels]
+    out = frame.set_index(column).reindex(codes).fillna(0).astype("int64")
+    out = out.rename_axis(column).reset_index()
+    return out.assign(label=[labels.get(c, c.replace("_", " ").capitalize()) for c in out[column]])
+
+
+def has_suppressed(shown: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Return whether any shown value in `columns` is suppressed."""
+    return any(v == SUPPRESSED for c in columns for v in shown[c])
+
+
+def coloured(fig: dict, colours: Sequence[str]) -> dict:
+    """Return the figure with trace i drawn in colours[i] (the figure is fresh: no shared layout)."""
+    for trace, colour in zip(fig["data"], colours):
+        trace["marker"] = {**trace.get("marker", {}), "color": colour}
+    return fig
+
+
+def mark_suppressed(fig: dict, shown: pd.DataFrame, category: str, columns: Sequence[str], *,
+                    horizontal: bool = False, stacked: bool = False) -> dict:
+    """Return the bar figure with a '*' where a bar is suppressed, so a hidden value reads as small, not absent.
+
+    Bars of `columns` (traces 0..n-1, in order) are drawn over the `category` column; a
+    stacked chart gets one '*' on top of the stack naming the hidden series.
+    """
+    cats = list(shown[category])
+    names = [trace["name"] for trace in fig["data"][:len(columns)]]
+    marks: list[tuple[list, list, list[str], str | None]] = []
+    if stacked:
+        xs, ys, hover = [], [], []
+        for i, cat in enumerate(cats):
+            values = [shown[c].iloc[i] for c in columns]
+            hidden = [name for name, v in zip(names, values) if v == SUPPRESSED]
+            if hidden:
+                xs.append(cat)
+                ys.append(sum(v for v in plottable(values) if v is not None))
+                hover.append(f"{cat}: {', '.join(hidden)} suppressed (*)")
+        marks.append((xs, ys, hover, None))
+    else:
+        grouped = len(columns) > 1
+        for j, (column, name) in enumerate(zip(columns, names)):
+            hidden = [i for i, v in enumerate(shown[column]) if v == SUPPRESSED]
+            if grouped:
+                fig["data"][j]["offsetgroup"] = str(j)
+            marks.append(([cats[i] for i in hidden], [0] * len(hidden),
+                          [f"{cats[i]}: {name} suppressed (*)" for i in hidden], str(j) if grouped else None))
+    for xs, ys, hover, group in marks:
+        if not xs:
+            continue
+        trace = {"type": "scatter", "mode": "text", "name": "Suppressed", "text": ["*"] * len(xs),
+                 "hovertext": hover, "hoverinfo": "text", "showlegend": False,
+                 "textfont": {"size": 18, "color": figures.NHS_DARK_GREY}}
+        if horizontal:
+            trace.update(x=ys, y=xs, textposition="middle right")
+        else:
+            trace.update(x=xs, y=ys, textposition="top center")
+        if group is not None:
+            trace["offsetgroup"] = group
+            fig["layout"]["scattermode"] = "group"
+        fig["data"].append(trace)
+    return fig
+
+
+def count_axis(fig: dict, tallest: float | None, title: str = "Detentions", minimum: float = 10) -> dict:
+    """Return the figure with a count y-axis that keeps whole-number ticks when every bar is small or hidden."""
+    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": title},
+                              "range": [0, max((tallest or 0) * 1.15, minimum)]}
+    return fig
+
+
+def stacked_trend(shown: pd.DataFrame, series: Mapping[str, tuple[str, str]]) -> dict:
+    """Return stacked bars by period, one trace per (column -> (label, colour)), '*' over hidden segments."""
+    fig = figures.bar_figure(shown["period"], [(label, plottable(shown[col])) for col, (label, _) in series.items()],
+                             stacked=True)
+    stacks = [sum(v or 0 for v in plottable(values)) for values in zip(*(shown[c] for c in series))]
+    count_axis(fig, max(stacks or [0]))
+    coloured(fig, [colour for _, colour in series.values()])
+    return mark_suppressed(fig, shown, "period", list(series), stacked=True)
+
+
+def horizontal_bars(shown: pd.DataFrame, value: str, name: str, colours: Sequence[str]) -> dict:
+    """Return one series of horizontal bars by 'label', '*' where suppressed, clear of the mode bar."""
+    fig = figures.bar_figure(shown["label"], [(name, plottable(shown[value]))], horizontal=True)
+    fig["data"][0]["marker"]["color"] = list(colours)
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": name}}
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 36}
+    return mark_suppressed(fig, shown, "label", [value], horizontal=True)
+
+
+def shown_sum(values: Sequence) -> int | None:
+    """Return the total of shown whole numbers, or None when any value is suppressed."""
+    if any(v == SUPPRESSED for v in values):
+        return None
+    return int(sum(v for v in values if v is not None))
+
+
+# --- place of safety mix --------------------------------------------------------------------
+
+def place_mix_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return first place of safety by period as stacked bars."""
+    fig = stacked_trend(shown, PLACES)
+    notes = ["A police cell should be used only in exceptional circumstances, and never for under-18s."]
+    if has_suppressed(shown, list(PLACES)):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+PLACE_MIX = Chart(
+    "pos-place-mix", "First place of safety", s136_trend,
+    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
+     *(Field(col, label, "count") for col, (label, _) in PLACES.items())),
+    place_mix_figure, "Where people were first taken, by period", activity="detentions",
+)
+
+
+# --- under-18s in police custody ------------------------------------------------------------
+
+def under18_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return under-18 detentions and those taken to police custody by period (none if the band is adult)."""
+    frame = with_labels(by_period(db, "s136_under18_by_period", filters), filters)
+    if AGE_BANDS[filters.age_band][0] >= 18:
+        return frame.iloc[0:0]
+    return frame
+
+
+def under18_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return under-18 detentions as bars and those taken to police custody as a red line (should be 0)."""
+    custody = plottable(shown["under18_custody"])
+    fig = figures.bar_figure(shown["period"], [("Under-18 detentions", plottable(shown["under18_detentions"]))])
+    fig["data"][0]["marker"]["color"] = "#41B6E6"
+    mark_suppressed(fig, shown, "period", ["under18_detentions"])
+    fig["data"].append({
+        "type": "scatter", "mode": "lines+markers", "name": "Under-18s taken to police custody",
+        "x": list(shown["period"]), "y": custody, "connectgaps": False,
+        "line": {"color": "#DA291C", "width": 3}, "marker": {"color": "#DA291C", "size": 9},
+        "hovertemplate": "%{x}<br>Taken to police custody: %{y:,.0f}<extra></extra>",
+    })
+    fig["layout"]["showlegend"] = True
+    top = max([v for v in plottable(shown["under18_detentions"]) + custody if v is not None] or [0])
+    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Detentions"},
+                              "range": [0, max(top * 1.4, 5)]}
+    custody_shown = list(shown["under18_custody"])
+    if all(v == 0 for v in custody_shown):
+        headline, colour = "None taken to police custody", "#007F3B"  # NHS green
+        fig["note"] = ("No under-18s were taken to police custody in this period, as it should be: "
+                       "a police station may never be a place of safety for a child.")
+    else:
+        periods = sum(1 for v in custody_shown if v != 0)
+        headline, colour = f"Taken to police custody in {periods} period(s)", "#DA291C"
+        fig["note"] = (f"Under-18s were taken to police custody in {periods} period(s): this should never happen, "
+                       "and each case needs review.")
+    fig["layout"]["annotations"] = [{"text": f"<b>{headline}</b>", "showarrow": False, "xref": "paper", "yref": "paper",
+                                     "x": 0.5, "y": 0.92, "font": {"size": 16, "color": colour}}]
+    if has_suppressed(shown, ["under18_detentions", "under18_custody"]):
+        fig["note"] += " " + SUPPRESSED_NOTE
+    return fig
+
+
+UNDER18_CUSTODY = Chart(
+    "pos-under18", "Under-18s taken to police custody (should be zero)", under18_rows,
+    (Field("period", "Period"), Field("under18_detentions", "Under-18 detentions", "count"),
+     Field("under18_custody", "Under-18s taken to police custody", "count"),
+     Field("under18_health_based", "Under-18s taken to a health-based place of safety", "count")),
+    under18_figure, "Children and young people detained under section 136, and how many went to a police cell",
+    # Activity is every detention in the band: zero under-18s in custody is the answer to show, not "no data".
+    activity="detentions",
+    empty_text="No under-18 detentions to show (under-18s are in the All ages and 0-17 bands only).",
+)
+
+
+# --- conveyance -----------------------------------------------------------------------------
+
+def conveyance_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return how people were conveyed to the place of safety, by period, as stacked bars."""
+    fig = stacked_trend(shown, CONVEYANCE)
+    notes = ["People in a mental health crisis should be conveyed by ambulance rather than a police vehicle."]
+    if has_suppressed(shown, list(CONVEYANCE)):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+CONVEYANCE_TREND = Chart(
+    "pos-conveyance", "Conveyance to the place of safety", s136_trend,
+    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
+     *(Field(col, label, "count") for col, (label, _) in CONVEYANCE.items())),
+    conveyance_figure, "Ambulance, police vehicle or other transport, by period", activity="detentions",
+)
+
+
+# --- over the legal limit -------------------------------------------------------------------
+
+def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return detentions over the legal limit by period, with those whose end was not recorded beside them."""
+    fig = figures.bar_figure(shown["period"], [
+        ("Over the legal limit", plottable(shown["over_limit"])),
+        ("End time not recorded", plottable(shown["ended_not_recorded"])),
+    ])
+    fig = coloured(fig, [figures.CONCERN, "#A6A6A6"])
+    drawn = [v for c in ("over_limit", "ended_not_recorded") for v in plottable(shown[c]) if v is not None]
+    count_axis(fig, max(drawn or [0]))
+    mark_suppressed(fig, shown, "period", ["over_limit", "ended_not_recorded"])
+    over = shown_sum(shown["over_limit"])
+    missing = shown_sum(shown["ended_not_recorded"])
+    notes = ["The limit is 24 hours, or 36 hours where the detention was lawfully extended."]
+    if over == 0:
+        notes.append("No detention with an end time recorded ran over the limit.")
+    if missing:
+        notes.append(f"{missing:,} detention(s) had no end time recorded, so cannot be checked against the limit.")
+    elif missing is None:
+        notes.append("Some detentions had no end time recorded, so cannot be checked against the limit.")
+    if has_suppressed(shown, ["over_limit", "ended_not_recorded"]):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+OVER_LIMIT = Chart(
+    "pos-over-limit", "Detentions over the legal time limit", s136_trend,
+    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
+     Field("ended_recorded", "End time recorded", "count"),
+     Field("over_limit", "Over the legal limit", "count"),
+     Field("ended_not_recorded", "End time not recorded", "count"),
+     Field("median_hours", "Median hours detained", "measure", den="ended_recorded", unit="hours")),
+    over_limit_figure, "Over 24 hours (36 if extended), of detentions with an end time recorded",
+    activity="detentions",
+)
+
+
+# --- outcomes -------------------------------------------------------------------------------
+
+def outcome_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return detentions by outcome, every outcome listed."""
+    return categories(breakdown(db, "s136_outcomes", filters), "outcome", OUTCOMES)
+
+
+def outcome_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return detentions by outcome as horizontal bars."""
+    fig = horizontal_bars(shown, "detentions", "Detentions",
+                          [figures.CONCERN if label == OUTCOMES["no_mh_follow_up"] else figures.NHS_BLUE
+                           for label in shown["label"]])
+    notes = ["'No mental health follow-up': assessed and not detained, with no further mental health care."]
+    if has_suppressed(shown, ["detentions"]):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+OUTCOME_MIX = Chart(
+    "pos-outcomes", "Outcome of the detention", outcome_rows,
+    (Field("label", "Outcome"), Field("detentions", "Detentions", "count")),
+    outcome_figure, "What happened after the Mental Health Act assessment",
+)
+
+
+# --- intoxication ---------------------------------------------------------------------------
+
+def intoxication_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return the share of detentions recorded as intoxicated on arrival, by period."""
+    fig = figures.bar_figure(shown["period"], [("Intoxicated on arrival", plottable(shown["pct_intoxicated"]))],
+                             unit="%")
+    fig["data"][0]["marker"]["color"] = "#CC79A7"
+    mark_suppressed(fig, shown, "period", ["pct_intoxicated"])
+    notes = ["Share of detentions recorded as intoxicated (alcohol or drugs) on arrival at the place of safety."]
+    if has_suppressed(shown, ["pct_intoxicated"]):
+        notes.append("* marks a period with too few detentions to show a rate.")
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+INTOXICATION = Chart(
+    "pos-intoxication", "Intoxicated on arrival", s136_trend,
+    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
+     Field("pct_intoxicated", "Intoxicated on arrival (%)", "pct", num="intoxicated", den="detentions", unit="%")),
+    intoxication_figure, "Share of detentions, by period", activity="detentions",
+)
+
+
+# --- ethnicity ------------------------------------------------------------------------------
+
+def ethnicity_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return detentions by ethnic group, 'not stated' and 'not recorded' kept apart."""
+    return categories(breakdown(db, "s136_by_ethnicity", filters), "ethnic_group", ETHNIC_GROUPS)
+
+
+def ethnicity_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return detentions by ethnic group as horizontal bars."""
+    unknown = {ETHNIC_GROUPS["not_stated"], ETHNIC_GROUPS["not_recorded"]}
+    fig = horizontal_bars(shown, "detentions", "Detentions",
+                          [figures.NHS_MID_GREY if label in unknown else figures.NHS_BLUE for label in shown["label"]])
+    notes = ["Compare with the ethnic mix of the local population; the table adds where each group was taken."]
+    if has_suppressed(shown, ["detentions"]):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+ETHNICITY = Chart(
+    "pos-ethnicity", "Detentions by ethnic group", ethnicity_rows,
+    (Field("label", "Ethnic group"), Field("detentions", "Detentions", "count"),
+     Field("pct_custody", "Taken to police custody (%)", "pct", num="police_custody", den="detentions", unit="%"),
+     Field("pct_health_based", "Taken to a health-based place of safety (%)", "pct", num="health_based",
+           den="detentions", unit="%")),
+    ethnicity_figure, "Grey: ethnic group not stated or not recorded",
+)
+
+
+# --- repeat detentions ----------------------------------------------------------------------
+
+def repeat_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return people detained in the period by how many times they were detained (1, 2, 3, 4+)."""
+    return categories(breakdown(db, "s136_repeat_detentions", filters), "times", TIMES_DETAINED)
+
+
+def repeat_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return people by number of detentions in the period as bars."""
+    fig = figures.bar_figure(shown["label"], [("People", plottable(shown["people"]))])
+    fig["data"][0]["marker"]["color"] = [figures.NHS_BLUE] + [figures.CONCERN] * (len(shown) - 1)
+    mark_suppressed(fig, shown, "label", ["people"])
+    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "People"}}
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Times detained in the period"}}
+    repeat = shown_sum(list(shown["people"])[1:])
+    notes = []
+    if repeat:
+        notes.append(f"{repeat:,} people were detained more than once in the period: "
+                     "people who may benefit from a joint crisis plan with the police.")
+    elif repeat == 0:
+        notes.append("No one was detained more than once in the period.")
+    if has_suppressed(shown, ["people"]):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+REPEAT = Chart(
+    "pos-repeat", "People detained more than once", repeat_rows,
+    # Detentions are not shown beside people: 2 x people (or 3 x) would give away a suppressed count.
+    (Field("label", "Times detained"), Field("people", "People", "count")),
+    repeat_figure, "People by the number of section 136 detentions in the period (age at each detention)",
+    activity="people",
+)
+
+
+register(
+    spc_chart("s136_detentions", "pos-detentions", "Section 136 detentions"),
+    UNDER18_CUSTODY, PLACE_MIX, CONVEYANCE_TREND, OVER_LIMIT, OUTCOME_MIX, INTOXICATION, ETHNICITY, REPEAT,
+)
+
+PAGE = publish(Page(
+    id="places-of-safety", path="/places-of-safety", title="Places of safety (section 136)",
+    intro=("Section 136 detentions: where people were first taken, how they got there, how long they were held "
+           "and what happened next."),
+    audience="commissioners, police, ambulance and council partners",
+    cards=("s136_detentions", "s136_under18_custody", "s136_police_custody_pct", "s136_ambulance_pct",
+           "s136_over_limit", "s136_admitted_pct"),
+    rows=((("pos-detentions", 6), ("pos-under18", 6)),
+          (("pos-place-mix", 12),),
+          (("pos-conveyance", 6), ("pos-over-limit", 6)),
+          (("pos-outcomes", 6), ("pos-intoxication", 6)),
+          (("pos-ethnicity", 6), ("pos-repeat", 6))),
+), __name__, nav="Places of safety", order=2)

@@ -1,0 +1,259 @@
+"""Recovery (/recovery): discharge from a mental health ward and what follows it.
+
+For community and inpatient service leads: 72-hour follow-up after discharge,
+readmission and return to A&E within 30 days, where people go on discharge,
+how soon community teams see them, and which ward types do best.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+from dashboard import figures
+from dashboard.charts import Chart, register, spc_chart, with_labels
+from dashboard.components import Page, publish
+from dashboard.data import breakdown, by_period
+from dashboard.db import Database
+from dashboard.disclosure import SUPPRESSED, Field, plottable
+from dashboard.filters import Filters
+from dashboard.settings import get_settings
+from dashboard.spc import spc
+
+DESTINATIONS = {
+    "home": "Home",
+    "supported_accommodation": "Supported accommodation",
+    "care_home": "Care home",
+    "other_hospital": "Another hospital (transfer)",
+    "died": "Died",
+    "other": "Other destination",
+    "not_recorded": "Destination not recorded",
+}
+# Time from discharge to first community contact; the first two make up "within 72 hours".
+FOLLOW_UP_TIMING = {
+    "within_24h": ("Within 24 hours", "#005EB8"),
+    "after_24h_to_72h": ("24 to 72 hours", "#41B6E6"),
+    "after_72h_to_7d": ("3 to 7 days", figures.CONCERN),
+    "after_7d": ("Over 7 days", "#D55E00"),
+    "none": ("No follow-up recorded", "#A6A6A6"),
+}
+WARD_TYPES = {
+    "adult_acute": "Adult acute",
+    "picu": "Psychiatric intensive care (PICU)",
+    "older_adult": "Older adult",
+    "camhs_tier4": "Children and young people (CAMHS tier 4)",
+}
+SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table view lists every value."
+
+
+def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
+    """Return a breakdown with one row per known category in `labels` order (zeros included), labelled."""
+    codes = list(labels) + [c for c in frame[column] if c not in labels]
+    out = frame.set_index(column).reindex(codes).fillna(0).astype("int64")
+    out = out.rename_axis(column).reset_index()
+    return out.assign(label=[labels.get(c, c.replace("_", " ").capitalize()) for c in out[column]])
+
+
+def has_suppressed(shown: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Return whether any shown value in `columns` is suppressed."""
+    return any(v == SUPPRESSED for c in columns for v in shown[c])
+
+
+def mark_suppressed(fig: dict, shown: pd.DataFrame, category: str, columns: Sequence[str], *,
+                    horizontal: bool = False, stacked: bool = False) -> dict:
+    """Return the bar figure with a '*' where a bar is suppressed, so a hidden value reads as small, not absent.
+
+    Bars of `columns` (traces 0..n-1, in order) are drawn over the `category` column; a
+    stacked chart gets one '*' on top of the stack naming the hidden series.
+    """
+    cats = list(shown[category])
+    names = [trace["name"] for trace in fig["data"][:len(columns)]]
+    marks: list[tuple[list, list, list[str], str | None]] = []
+    if stacked:
+        xs, ys, hover = [], [], []
+        for i, cat in enumerate(cats):
+            values = [shown[c].iloc[i] for c in columns]
+            hidden = [name for name, v in zip(names, values) if v == SUPPRESSED]
+            if hidden:
+                xs.append(cat)
+                ys.append(sum(v for v in plottable(values) if v is not None))
+                hover.append(f"{cat}: {', '.join(hidden)} suppressed (*)")
+        marks.append((xs, ys, hover, None))
+    else:
+        grouped = len(columns) > 1
+        for j, (column, name) in enumerate(zip(columns, names)):
+            hidden = [i for i, v in enumerate(shown[column]) if v == SUPPRESSED]
+            if grouped:
+                fig["data"][j]["offsetgroup"] = str(j)
+            marks.append(([cats[i] for i in hidden], [0] * len(hidden),
+                          [f"{cats[i]}: {name} suppressed (*)" for i in hidden], str(j) if grouped else None))
+    for xs, ys, hover, group in marks:
+        if not xs:
+            continue
+        trace = {"type": "scatter", "mode": "text", "name": "Suppressed", "text": ["*"] * len(xs),
+                 "hovertext": hover, "hoverinfo": "text", "showlegend": False,
+                 "textfont": {"size": 18, "color": figures.NHS_DARK_GREY}}
+        if horizontal:
+            trace.update(x=ys, y=xs, textposition="middle right")
+        else:
+            trace.update(x=xs, y=ys, textposition="top center")
+        if group is not None:
+            trace["offsetgroup"] = group
+            fig["layout"]["scattermode"] = "group"
+        fig["data"].append(trace)
+    return fig
+
+
+# --- return to A&E within 30 days -----------------------------------------------------------
+
+def discharge_trend(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return discharges_by_period for every bucket of the period, with a 'period' label."""
+    return with_labels(by_period(db, "discharges_by_period", filters), filters)
+
+
+RETURNED_AE = Field("pct_returned_ae", "Returned to A&E within 30 days (%)", "pct", num="returned_ae_30d",
+                    den="discharges", unit="%")
+
+
+def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return the XmR chart of discharges followed by an A&E mental health attendance within 30 days."""
+    values = plottable(shown[RETURNED_AE.name])
+    result = spc(values, "down", None, lower_bound=0.0, upper_bound=100.0)
+    fig = figures.spc_figure(shown["period"], values, result, name="Returned to A&E within 30 days", unit="%",
+                             suppressed=[v == SUPPRESSED for v in shown[RETURNED_AE.name]])
+    fig["note"] = figures.variation_text(result)
+    return fig
+
+
+RETURNED_AE_CHART = Chart(
+    "rec-returned-ae", "Returned to A&E within 30 days of discharge", discharge_trend,
+    (Field("period", "Period"), RETURNED_AE, Field("discharges", "Discharges", "count")),
+    returned_ae_figure,
+    "% of discharges followed by a mental health attendance at A&E within 30 days (the latest month's "
+    "discharges have had less time to return)",
+    activity="discharges",
+)
+
+
+# --- destinations ---------------------------------------------------------------------------
+
+def destination_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return stays discharged in the period by destination, every destination listed."""
+    return categories(breakdown(db, "discharge_destinations", filters), "destination", DESTINATIONS)
+
+
+def destination_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return stays discharged by destination as horizontal bars."""
+    fig = figures.bar_figure(shown["label"], [("Stays discharged", plottable(shown["stays_discharged"]))],
+                             horizontal=True)
+    not_counted = {DESTINATIONS["died"], DESTINATIONS["other_hospital"]}
+    fig["data"][0]["marker"]["color"] = [figures.NHS_MID_GREY if label in not_counted else figures.NHS_BLUE
+                                         for label in shown["label"]]
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Stays discharged"}}
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 36}
+    mark_suppressed(fig, shown, "label", ["stays_discharged"], horizontal=True)
+    notes = ["Grey: not counted as discharges in the follow-up and readmission measures."]
+    if has_suppressed(shown, ["stays_discharged"]):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+DESTINATION_MIX = Chart(
+    "rec-destinations", "Where people went on discharge", destination_rows,
+    (Field("label", "Destination"), Field("stays_discharged", "Stays discharged", "count"),
+     Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges", unit="%")),
+    destination_figure, "Every ward stay discharged in the period, by discharge destination",
+)
+
+
+# --- follow-up timing -----------------------------------------------------------------------
+
+def timing_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return discharges by time to first community contact, every band listed."""
+    labels = {code: label for code, (label, _) in FOLLOW_UP_TIMING.items()}
+    return categories(breakdown(db, "recovery_followup_timing", filters), "timing", labels)
+
+
+def timing_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return discharges by time to first community contact as bars (blue: within 72 hours)."""
+    fig = figures.bar_figure(shown["label"], [("Discharges", plottable(shown["discharges"]))])
+    colour_of = {label: colour for label, colour in FOLLOW_UP_TIMING.values()}
+    fig["data"][0]["marker"]["color"] = [colour_of.get(label, figures.NHS_MID_GREY) for label in shown["label"]]
+    tallest = max([v for v in plottable(shown["discharges"]) if v is not None] or [0])
+    # Keep whole-number ticks when every bar is small or suppressed.
+    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Discharges"},
+                              "range": [0, max(tallest * 1.15, 10)]}
+    mark_suppressed(fig, shown, "label", ["discharges"])
+    notes = ["The two blue bars together are the discharges followed up within 72 hours."]
+    if has_suppressed(shown, ["discharges"]):
+        notes.append(SUPPRESSED_NOTE)
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+FOLLOW_UP_TIMING_CHART = Chart(
+    "rec-followup-timing", "How soon people were followed up", timing_rows,
+    (Field("label", "Time to first community contact"), Field("discharges", "Discharges", "count")),
+    timing_figure, "Discharges in the period by time from discharge to first community contact",
+)
+
+
+# --- by ward type ---------------------------------------------------------------------------
+
+def ward_type_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return discharges, 72-hour follow-up and 30-day readmission by ward type."""
+    return categories(breakdown(db, "recovery_by_ward_type", filters), "ward_type", WARD_TYPES)
+
+
+def ward_type_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    """Return 72-hour follow-up and 30-day readmission by ward type as grouped horizontal bars."""
+    fig = figures.bar_figure(shown["label"], [
+        ("Followed up within 72 hours", plottable(shown["pct_72h"])),
+        ("Readmitted within 30 days", plottable(shown["pct_readmit"])),
+    ], horizontal=True, unit="%")
+    fig["data"][1]["marker"]["color"] = figures.CONCERN
+    axis = {k: v for k, v in fig["layout"]["xaxis"].items() if k != "nticks"}
+    fig["layout"]["xaxis"] = {**axis, "range": [0, 102], "dtick": 20}  # 102: room for the 100% tick
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 36}
+    mark_suppressed(fig, shown, "label", ["pct_72h", "pct_readmit"], horizontal=True)
+    target = get_settings().targets.get("followup_72h_pct")
+    notes = []
+    if target is not None:
+        fig["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
+                                    "line": {"color": "#DA291C", "dash": "dot"}}]
+        notes.append(f"Red dotted line: the {target:.0f}% 72-hour follow-up expectation.")
+    if has_suppressed(shown, ["pct_72h", "pct_readmit"]):
+        notes.append("* marks a ward type with too few discharges to show a rate.")
+    fig["note"] = " ".join(notes)
+    return fig
+
+
+WARD_TYPE = Chart(
+    "rec-ward-type", "Follow-up and readmission by ward type", ward_type_rows,
+    (Field("label", "Ward type"), Field("discharges", "Discharges", "count"),
+     Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges", unit="%"),
+     Field("pct_readmit", "Readmitted within 30 days (%)", "pct", num="readmitted_30d", den="discharges",
+           unit="%")),
+    ward_type_figure, "Discharges in the period by the type of ward the person left",
+)
+
+
+register(
+    spc_chart("followup_72h_pct", "rec-followup", "Followed up within 72 hours of discharge"),
+    spc_chart("readmit_30d_pct", "rec-readmit", "Readmitted within 30 days"),
+    spc_chart("discharges", "rec-discharges", "Discharges"),
+    RETURNED_AE_CHART, DESTINATION_MIX, FOLLOW_UP_TIMING_CHART, WARD_TYPE,
+)
+
+PAGE = publish(Page(
+    id="recovery", path="/recovery", title="Recovery after discharge",
+    intro=("Discharges from mental health wards: follow-up within 72 hours, readmission and return to A&E "
+           "within 30 days, and where people went."),
+    audience="community and inpatient service leads",
+    cards=("discharges", "followup_72h_pct", "readmit_30d_pct", "median_los_days"),
+    rows=((("rec-followup", 6), ("rec-readmit", 6)),
+          (("rec-discharges", 6), ("rec-returned-ae", 6)),
+          (("rec-followup-timing", 6), ("rec-destinations", 6)),
+          (("rec-ward-type", 12),)),
+), __name__, nav="Recovery", order=5)
