@@ -77,6 +77,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
                       end_month=args.end_month, progress=not args.quiet)
     for name, rows in counts.items():
         print(f"{name}: {rows:,} rows")
+    from dashboard.db import ensure_catalog
+
+    ensure_catalog(args.out)  # build the query catalog now, so the app starts fast
     return 0
 
 

@@ -78,8 +78,11 @@ def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
         return
     from dashboard.generate import generate
 
+    from dashboard.db import ensure_catalog
+
     print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
     generate(data_dir, population=population, progress=True)
+    ensure_catalog(data_dir)
 
 
 def run(data_dir: Path, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:

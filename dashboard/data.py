@@ -7,7 +7,6 @@ version, so a repeated filter choice costs no query.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -32,18 +31,9 @@ _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def data_version(db: Database) -> tuple[str, int]:
-    """Return a token that changes when the served data is replaced (a load swaps the folder)."""
-    path = db.data_dir
-    try:
-        return os.path.realpath(path), path.stat().st_mtime_ns
-    except OSError:
-        return str(path), 0
-
-
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
     """Return the named query's rows, memoised on (data, query, parameters)."""
-    key = (id(db), data_version(db), name, tuple(sorted(params.items())))
+    key = (id(db), db.version(), name, tuple(sorted(params.items())))
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

@@ -4,17 +4,25 @@ Usage: ``Database(data_dir).query("ae_by_period", params)`` runs ``queries/ae_by
 with DuckDB named parameters and returns a pandas DataFrame.
 
 Why it looks like this:
+- Queries run against a *catalog*: a DuckDB file holding each extract as a native
+  table sorted by its anchor time, the shared macros, and tables derived once per
+  data set (``queries/_catalog.sql``: readmissions, returns to A&E, liaison sites),
+  so no request repeats a join across people. It is built once per version of the
+  data (a fingerprint of the parquet files), by ``load`` and ``generate`` ahead of
+  time or on first use, and kept in the catalog folder (``MHFLOW_CATALOG_DIR``).
+- The catalog is opened read-only with no file access at all, so a query can read
+  nothing but the data; a load that swaps the data changes the fingerprint, and the
+  next query opens the new catalog: a page never mixes two versions of the data.
 - DuckDB is not fork-safe, so the connection is opened lazily, in the process
   that uses it (after gunicorn forks), guarded by a lock because threads racing
-  to connect collide.
-- Each call gets its own ``cursor()``: one connection, many threads.
-- The connection is locked down once the views exist: no file access outside
-  the data folder, no changing that back (DuckDB's "securing DuckDB" settings).
+  to connect collide. Each call gets its own ``cursor()``: one connection, many threads.
 - User choices reach SQL only as ``$named`` parameters; SQL text comes only from
   the files in ``queries/``.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import re
 import threading
@@ -26,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.schema import EXTRACTS
+from dashboard.schema import DUCKDB_TYPES, EXTRACTS
 from dashboard.settings import QUERIES_DIR, get_settings
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -62,7 +70,7 @@ def query_names() -> list[str]:
 
 
 def _sql_string(value: str) -> str:
-    """Quote an operator-supplied path as a SQL string literal (views cannot take parameters)."""
+    """Quote an operator-supplied path as a SQL string literal (table functions in DDL take no parameters)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -71,8 +79,89 @@ def extract_glob(data_dir: Path, extract: str) -> str:
     return str(data_dir / extract / "**" / "*.parquet")
 
 
+# Each extract's table is written sorted by its anchor, so DuckDB's zone maps skip
+# whole row groups outside the chosen period.
+ANCHORS = {
+    "ae_attendances": "arrival_at", "liaison_referrals": "referred_at", "s136_detentions": "detained_at",
+    "inpatient_stays": "admitted_at", "delayed_transfers": "delay_start", "ward_capacity": "ward, valid_from",
+}
+CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are fingerprinted anyway)
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """Return every parquet file of the extracts under `data_dir` (links resolved), sorted."""
+    root = Path(os.path.realpath(data_dir))
+    return sorted(p for name in EXTRACTS for p in (root / name).glob("**/*.parquet"))
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Return a short hash of the data files (path, size, mtime) and the catalog SQL: the data version."""
+    digest = hashlib.sha256(f"{CATALOG_FORMAT}".encode())
+    for path in data_files(data_dir):
+        stat = path.stat()
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    for name in ("_macros", "_catalog"):
+        digest.update(load_sql(name).sql.encode())
+    return digest.hexdigest()[:20]
+
+
+def catalog_path(data_dir: Path) -> Path:
+    """Return where the catalog of `data_dir`'s current files lives (in the catalog folder)."""
+    return get_settings().catalog_dir / f"catalog-{fingerprint(data_dir)}.duckdb"
+
+
+def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threads: int = 2) -> Path:
+    """Build the catalog: each extract as a sorted native table, the macros, the derived tables."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp), config={"threads": threads, "memory_limit": memory_limit})
+    try:
+        root = Path(os.path.realpath(data_dir))
+        for name, extract in EXTRACTS.items():
+            columns = ", ".join(f"CAST({c.name} AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in extract.columns)
+            if list((root / name).glob("**/*.parquet")):
+                source = (f"read_parquet({_sql_string(extract_glob(root, name))}, hive_partitioning = false, "
+                          "union_by_name = true)")
+            else:  # a missing extract reads as an empty table of the contract's columns
+                source = "(SELECT " + ", ".join(f"NULL AS {c.name}" for c in extract.columns) + " LIMIT 0)"
+            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM {source} ORDER BY {ANCHORS[name]}")
+        con.execute(load_sql("_macros").sql)
+        con.execute(load_sql("_catalog").sql)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def ensure_catalog(data_dir: Path) -> Path:
+    """Return the catalog for `data_dir`'s current files, building it once (one builder at a time)."""
+    target = catalog_path(data_dir)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # gunicorn workers starting together build it once
+        try:
+            if not target.exists():
+                build_catalog(data_dir, target)
+                _prune_catalogs(target)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return target
+
+
+def _prune_catalogs(keep: Path, keep_count: int = 4) -> None:
+    """Delete all but the newest few catalogs (an old one may still be open: unlinking is safe)."""
+    catalogs = sorted(keep.parent.glob("catalog-*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in catalogs[keep_count:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
+
+
 class Database:
-    """A lazily opened, locked-down DuckDB connection with a view per extract."""
+    """A read-only DuckDB connection to the catalog of one data folder, reopened when the data changes."""
 
     def __init__(self, data_dir: Path | str | None = None, *, threads: int | None = None,
                  memory_limit: str | None = None) -> None:
@@ -83,35 +172,32 @@ class Database:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._pid: int | None = None
+        self._version: str | None = None
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(
-            ":memory:", config={"threads": self._threads, "memory_limit": self._memory_limit}
-        )
-        for name in EXTRACTS:
-            glob = extract_glob(self.data_dir, name)
-            con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(glob)}, "
-                "hive_partitioning = false, union_by_name = true)"
-            )
-        con.execute(load_sql("_macros").sql)
-        # The served folder may be a symlink to a release folder beside it: allow both.
-        allowed = sorted({str(self.data_dir), str(self.data_dir.resolve()), str(self.data_dir.resolve().parent)})
-        con.execute(f"SET allowed_directories = [{', '.join(_sql_string(a) for a in allowed)}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        return con
+    def version(self) -> str:
+        """Return the data version (a fingerprint of the files): it changes when a load swaps the data."""
+        return fingerprint(self.data_dir)
+
+    def _connect(self, version: str) -> duckdb.DuckDBPyConnection:
+        path = ensure_catalog(self.data_dir)
+        # Read-only, and no file access at all: every query reads only the catalog's tables.
+        return duckdb.connect(str(path), read_only=True, config={
+            "threads": self._threads, "memory_limit": self._memory_limit,
+            "enable_external_access": False, "lock_configuration": True,
+        })
 
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """Return this process's connection, opening it on first use (after any fork)."""
-        pid = os.getpid()
-        if self._con is None or self._pid != pid:
+        """Return this process's connection to the current data, opening it after any fork or load."""
+        pid, version = os.getpid(), self.version()
+        if self._con is None or self._pid != pid or self._version != version:
             with self._lock:
-                if self._con is None or self._pid != pid:
-                    self._con = self._connect()
-                    self._pid = pid
+                if self._con is None or self._pid != pid or self._version != version:
+                    old = self._con if self._pid == pid else None
+                    self._con = self._connect(version)
+                    self._pid, self._version = pid, version
+                    if old is not None:
+                        old.close()
         return self._con
-
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run the named query with DuckDB named parameters; return its rows as a DataFrame."""
         query = load_sql(name)

@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 from dashboard.schema import EXTRACTS, Extract
+from dashboard.db import ensure_catalog
 from dashboard.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
 # Each extract is written sorted by the time its events belong to (the contract's
@@ -95,6 +96,10 @@ def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
             shutil.rmtree(build, ignore_errors=True)
             shutil.rmtree(spill, ignore_errors=True)
         _fsync_dir(releases)
+        # Build the query catalog of the new release before it is served, so running apps
+        # switch to it on their next query without waiting (the fingerprint follows the
+        # resolved paths, which are the release's both before and after the swap).
+        ensure_catalog(release)
         previous = _swap(served, release, releases, stamp)
         _prune(served.name, releases, keep={release, previous})
     return LoadResult(served, release, previous, rows, report.warnings)

@@ -60,6 +60,8 @@ class Settings:
     suppression_threshold: int = field(default_factory=lambda: int(_env("SUPPRESSION_THRESHOLD", "8")))
     # 'local' (the contract's default rule) or 'national' (HES/ECDS: also round to 5).
     suppression_rule: str = field(default_factory=lambda: _env("SUPPRESSION_RULE", "local") or "local")
+    # Where catalogs (DuckDB files built from the extracts, see db.py) are kept.
+    catalog_dir: Path = field(default_factory=lambda: Path(_env("CATALOG_DIR", str(ROOT / "data" / ".catalog"))))
     duckdb_threads: int = field(default_factory=lambda: int(_env("DUCKDB_THREADS", "2")))
     duckdb_memory_limit: str = field(default_factory=lambda: _env("DUCKDB_MEMORY_LIMIT", "1GB") or "1GB")
     targets: dict[str, float] = field(default_factory=_env_targets)

@@ -5,7 +5,7 @@ WITH r AS (
     SELECT coalesce(a.site, CASE WHEN l.source = 'acute_ward' THEN 'Acute wards' ELSE 'A&E (site not linked)' END) AS site,
            l.urgency, minutes_between(l.referred_at, l.assessed_at) AS minutes
     FROM liaison_referrals l
-    LEFT JOIN ae_attendances a ON a.attendance_id = l.attendance_id
+    LEFT JOIN liaison_sites a USING (referral_id)
     WHERE l.referred_at >= $period_start AND l.referred_at < $period_end AND l.age BETWEEN $age_min AND $age_max
 )
 SELECT site, count(*) AS referrals,

@@ -41,15 +41,10 @@ ward_liaison AS (
       AND age BETWEEN $age_min AND $age_max
 ),
 stays AS (
-    SELECT s.*,
-           coalesce(discharge_destination, '') IN ('died', 'other_hospital') AS not_counted,
-           EXISTS (
-               SELECT 1 FROM inpatient_stays later
-               WHERE later.person_id = s.person_id AND later.admission_source <> 'transfer'
-                 AND later.admitted_at > s.discharged_at
-                 AND later.admitted_at <= s.discharged_at + INTERVAL 30 DAY
-           ) AS readmitted
+    SELECT s.*, o.readmitted_30d AS readmitted,
+           coalesce(discharge_destination, '') IN ('died', 'other_hospital') AS not_counted
     FROM inpatient_stays s
+    JOIN stay_outcomes o USING (stay_id)
     WHERE admitted_at >= $period_start AND admitted_at < $period_end AND age BETWEEN $age_min AND $age_max
 ),
 stay_links AS (

@@ -2,28 +2,17 @@
 -- with 72-hour follow-up and 30-day readmission.
 -- Returns: ward_type, discharges, followed_up_72h, readmitted_30d
 -- Definitions as discharges_by_period: a readmission is any later stay of the same person (any
--- age band) not of source transfer with 0 < admitted_at - discharged_at <= 30 days.
-WITH d AS (
-    SELECT stay_id, person_id, ward_type, discharged_at, followed_up_at
-    FROM inpatient_stays
-    WHERE discharged_at >= $period_start AND discharged_at < $period_end
-      AND age BETWEEN $age_min AND $age_max
-      AND coalesce(discharge_destination, '') NOT IN ('died', 'other_hospital')
-),
-readmitted AS (
-    SELECT DISTINCT d.stay_id
-    FROM d JOIN inpatient_stays later USING (person_id)
-    WHERE later.admission_source <> 'transfer'
-      AND later.admitted_at > d.discharged_at
-      AND later.admitted_at <= d.discharged_at + INTERVAL 30 DAY
-)
+-- age band) not of source transfer with 0 < admitted_at - discharged_at <= 30 days (stay_outcomes).
 SELECT
     ward_type,
     count(*) AS discharges,
     count(*) FILTER (WHERE followed_up_at >= discharged_at
                      AND followed_up_at <= discharged_at + INTERVAL 72 HOUR) AS followed_up_72h,
-    count(r.stay_id) AS readmitted_30d
-FROM d
-LEFT JOIN readmitted r USING (stay_id)
+    count(*) FILTER (WHERE o.readmitted_30d) AS readmitted_30d
+FROM inpatient_stays
+JOIN stay_outcomes o USING (stay_id)
+WHERE discharged_at >= $period_start AND discharged_at < $period_end
+  AND age BETWEEN $age_min AND $age_max
+  AND coalesce(discharge_destination, '') NOT IN ('died', 'other_hospital')
 GROUP BY ALL
 ORDER BY ward_type
