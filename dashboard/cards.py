@@ -5,10 +5,13 @@ from dataclasses import dataclass
 
 from dash import html
 
-from dashboard.data import data_bounds, flow_table
+import pandas as pd
+
+from dashboard.data import MEDIAN_COLUMNS, by_period, data_bounds, flow_table
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Policy
 from dashboard.filters import Filters
+from dashboard.periods import Period
 from dashboard.metrics import METRICS, Metric
 from dashboard.settings import get_settings
 from dashboard.spc import ASSURANCE_TEXT, VARIATION_TEXT, spc
@@ -69,31 +72,50 @@ def _change(metric: Metric, now, before, has_previous: bool) -> str:
 
 
 def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: Policy | None = None) -> list[CardValue]:
-    """Return the protected headline of each metric for the filters."""
+    """Return the protected headline of each metric for the filters.
+
+    One monthly query per source spans the previous and the current period: counts,
+    numerators, denominators and bed days add up exactly over months, so the two
+    headlines and the SPC series come from it. Medians do not add up: they get a
+    query over each whole period.
+    """
     policy = policy or Policy.from_settings()
-    queries = tuple(dict.fromkeys(q for k in keys for q in METRICS[k].queries))
+    metrics = [METRICS[k] for k in keys]
+    queries = tuple(dict.fromkeys(q for m in metrics for q in m.queries))
     previous_period = filters.period.previous()
     bounds = data_bounds(db)
     has_previous = bounds is not None and previous_period.start >= bounds[0]
-    now = flow_table(db, filters, "period", queries).iloc[0]
-    before = flow_table(db, filters.with_period(previous_period), "period", queries).iloc[0]
-    monthly = flow_table(db, Filters(filters.age_band, filters.period, "month"), "month", queries)
+    span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month")
+    months = flow_table(db, span, "month", queries)
+    current = months["bucket"] >= filters.period.start
+    now, before = _totals(months[current]), _totals(months[~current])
+    for metric in metrics:
+        if metric.kind == "median":  # medians come from the whole period, not from months
+            now[metric.value] = by_period(db, metric.query, filters, "period")[metric.value].iloc[0]
+            before[metric.value] = by_period(db, metric.query, filters.with_period(previous_period),
+                                             "period")[metric.value].iloc[0]
+    monthly = months[current]
     targets = get_settings().targets
     cards = []
-    for key in keys:
-        metric = METRICS[key]
+    for metric in metrics:
         value = shown_value(metric, now, filters.age_band, policy)
         prev = shown_value(metric, before, filters.age_band, policy)
         series = [shown_value(metric, row, filters.age_band, policy) for _, row in monthly.iterrows()]
         plottable = [v if isinstance(v, (int, float)) else None for v in series]
-        result = spc(plottable, metric.better, targets.get(key) if metric.kind == "pct" else None,
+        result = spc(plottable, metric.better, targets.get(metric.key) if metric.kind == "pct" else None,
                      lower_bound=0.0)
         note = metric.note
         if metric.band_all_only and filters.age_band != "all":
             note = "Shown for all ages only"
-        cards.append(CardValue(key, metric.label, value, prev, _change(metric, value, prev, has_previous),
+        cards.append(CardValue(metric.key, metric.label, value, prev, _change(metric, value, prev, has_previous),
                                result.variation, result.assurance, note))
     return cards
+
+
+def _totals(months: pd.DataFrame) -> dict:
+    """Return the sum of every additive column over the months (medians are filled in separately)."""
+    return {column: (float("nan") if column in MEDIAN_COLUMNS else int(months[column].sum()))
+            for column in months.columns if column != "bucket"}
 
 
 _ICON = {

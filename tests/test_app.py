@@ -120,3 +120,16 @@ def test_every_chart_renders_for_a_year_and_a_narrow_band(chart_id, app_db):
     for filters in (YEAR, Filters("0-17", Period.from_months("2025-06", "2025-06"), "month")):
         rendered = render(chart_id, filters)
         assert "data" in rendered.figure and "layout" in rendered.figure
+
+
+def test_cards_from_monthly_sums_equal_the_period_metrics(app_db):
+    from dashboard.cards import card_values
+    from dashboard.disclosure import Policy
+    from dashboard.metrics import METRICS, compute_metrics
+
+    filters = Filters("18-25", Period.from_months("2024-07", "2025-06"))
+    exact = compute_metrics(app_db, filters)
+    previous = compute_metrics(app_db, filters.with_period(filters.period.previous()))
+    for card in card_values(app_db, filters, tuple(METRICS), Policy(0)):
+        for shown, expected in ((card.value, exact[card.key]), (card.previous, previous[card.key])):
+            assert shown == pytest.approx(expected), card.key
