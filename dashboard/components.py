@@ -256,5 +256,5 @@ def footer_content() -> list[Any]:
         html.P(f"Data available {bounds[0].strftime('%B %Y')} to {bounds[1].strftime('%B %Y')}.",
                className="footer-period"),
         html.Ul(items, className="footer-extracts"),
-        html.P("Figures follow the data contract (docs/data-contract.md). " + explain(), className="footer-note"),
+        html.P("Figures follow the extracts data contract (see the README). " + explain(), className="footer-note"),
     ]
