@@ -147,6 +147,21 @@ def metric_field(key: str, name: str = "value") -> Field:
     return Field(m.value, m.label, "measure", den=m.denominator, unit=m.unit)
 
 
+def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str = "", better: str | None = None,
+                     target: float | None = None, percent: bool = False) -> dict:
+    """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
+
+    `better` is the direction of improvement ('up', 'down' or None); a percentage is bounded by 0 and 100.
+    """
+    values = plottable(shown[column])
+    bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if percent else {"lower_bound": 0.0}
+    result = spc(values, better, target, **bounds)
+    fig = figures.spc_figure(shown["period"], values, result, name=name, unit=unit, target=target,
+                             suppressed=[v == SUPPRESSED for v in shown[column]])
+    fig["note"] = figures.variation_text(result)
+    return fig
+
+
 def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, description: str = "") -> Chart:
     """Return the SPC trend chart of metric `key` (XmR, MDC rules, target where one is set)."""
     metric = METRICS[key]
@@ -162,14 +177,8 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
         return frame
 
     def figure(shown: pd.DataFrame, filters: Filters) -> dict:
-        values = plottable(shown[value_field.name])
-        target = get_settings().targets.get(key)
-        bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if metric.kind == "pct" else {"lower_bound": 0.0}
-        result = spc(values, metric.better, target, **bounds)
-        fig = figures.spc_figure(shown["period"], values, result, name=metric.label, unit=metric.unit,
-                                 target=target, suppressed=[v == SUPPRESSED for v in shown[value_field.name]])
-        fig["note"] = figures.variation_text(result)
-        return fig
+        return spc_trend_figure(shown, value_field.name, name=metric.label, unit=metric.unit, better=metric.better,
+                                target=get_settings().targets.get(key), percent=metric.kind == "pct")
 
     fields = (Field("period", "Period"), value_field) + ((n_field,) if n_field else ())
     empty = f"No {metric.label.lower()} data for this selection."

@@ -95,7 +95,31 @@ def data_files(data_dir: Path) -> list[Path]:
 
 
 def fingerprint(data_dir: Path) -> str:
-    """Return a short hash of the data files (path, size, mtime) and the catalog SQL: the data version."""
+    """Return a short hash of the data files (path, size, mtime) and the catalog SQL: the data version.
+
+    Memoised on the folders' own stats (a load swaps the served symlink; writing or
+    replacing a file changes its folder's mtime), so a request pays a few stat calls.
+    """
+    root = os.path.realpath(data_dir)
+    key = [root]
+    for name in ("", *EXTRACTS):
+        try:
+            key.append(os.stat(os.path.join(root, name)).st_mtime_ns)
+        except OSError:
+            key.append(None)
+    token = tuple(key)
+    cached = _fingerprints.get(root)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    value = _fingerprint(data_dir)
+    _fingerprints[root] = (token, value)
+    return value
+
+
+_fingerprints: dict[str, tuple[tuple, str]] = {}
+
+
+def _fingerprint(data_dir: Path) -> str:
     digest = hashlib.sha256(f"{CATALOG_FORMAT}".encode())
     for path in data_files(data_dir):
         stat = path.stat()

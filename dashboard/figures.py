@@ -6,8 +6,10 @@ function returns a fresh dict, so no layout is ever shared or mutated.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+import textwrap
+from typing import Any, Mapping, Sequence
 
+from dashboard.disclosure import SUPPRESSED, plottable
 from dashboard.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
 
 FONT = 'Frutiger, "Frutiger Linotype", Arial, "Helvetica Neue", Helvetica, sans-serif'
@@ -24,6 +26,13 @@ NEITHER = "#7C2855"
 # Categorical palette safe for colour-blind readers (Okabe-Ito, led by NHS blue).
 PALETTE = ("#005EB8", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
            "#768692", "#330072")
+
+# The house legend: at the foot of the figure, below the axis title. Plotly reserves room for a
+# legend placed on the container, so it never overlaps rotated tick labels of a half-width chart.
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom",
+          "traceorder": "normal"}
+# Characters per line of a message or chart annotation: fits a half-width chart.
+WRAP_WIDTH = 55
 
 CONFIG = {
     "displaylogo": False,
@@ -42,7 +51,7 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
         "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
         "height": 320,
         "hovermode": "closest",
-        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "legend": dict(LEGEND),
         "xaxis": {"gridcolor": NHS_PALE_GREY, "linecolor": NHS_MID_GREY, "automargin": True},
         "yaxis": {"gridcolor": NHS_PALE_GREY, "linecolor": NHS_MID_GREY, "zeroline": False,
                   "automargin": True, "rangemode": "tozero"},
@@ -56,14 +65,25 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
     return layout
 
 
+def wrap(text: str, width: int = WRAP_WIDTH) -> str:
+    """Return `text` with <br> at word boundaries, so no line is much longer than `width` characters.
+
+    Existing <br> are kept; a single word longer than `width` is not broken.
+    """
+    lines: list[str] = []
+    for part in text.split("<br>"):
+        lines.extend(textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False) or [""])
+    return "<br>".join(lines)
+
+
 def message_figure(text: str) -> dict[str, Any]:
-    """Return a figure with no axes that says `text` (for a selection with no activity)."""
+    """Return a figure with no axes that says `text` (for a selection with no activity), wrapped to fit."""
     return {
         "data": [],
         "layout": base_layout(
             height=200,
             xaxis={"visible": False}, yaxis={"visible": False},
-            annotations=[{"text": text, "showarrow": False, "xref": "paper", "yref": "paper",
+            annotations=[{"text": wrap(text), "showarrow": False, "xref": "paper", "yref": "paper",
                           "x": 0.5, "y": 0.5, "font": {"size": 15, "color": NHS_DARK_GREY}}],
         ),
     }
@@ -80,7 +100,10 @@ def _fmt(value: float | None, unit: str) -> str:
 def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: SpcResult, *,
                name: str, unit: str = "", target: float | None = None,
                suppressed: Sequence[bool] = ()) -> dict[str, Any]:
-    """Return an XmR chart: values, mean, process limits, MDC-coloured special causes, target."""
+    """Return an XmR chart: values, mean, process limits, MDC-coloured special causes, target.
+
+    A point marked in `suppressed` is a gap in the line with a '*' at zero, so it reads as small, not absent.
+    """
     labels = list(labels)
     colours = []
     for signal in result.signals:
@@ -101,19 +124,27 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
                          "line": {"color": NHS_DARK_GREY if label == "Mean" else NHS_MID_GREY, "width": 1, "dash": dash},
                          "hovertemplate": f"{label}: {_fmt(y, unit)}<extra></extra>"})
     else:
+        text = wrap("Fewer than 12 points: no process limits or SPC signals (choose a longer period or a finer grain)")
         annotations.append({
-            "text": f"Fewer than 12 points: no process limits or SPC signals (choose a longer period or a finer grain)",
-            "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "yshift": 30, "xanchor": "left",
-            "font": {"size": 12, "color": CONCERN}})
+            "text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "yshift": 4,
+            "xanchor": "left", "yanchor": "bottom", "align": "left", "font": {"size": 12, "color": CONCERN}})
     if target is not None:
         data.append({"type": "scatter", "mode": "lines", "name": f"Target {_fmt(target, unit)}", "x": labels,
                      "y": [target] * len(labels), "line": {"color": "#DA291C", "width": 1.5, "dash": "dot"},
                      "hovertemplate": f"Target: {_fmt(target, unit)}<extra></extra>"})
+    hidden = [i for i in range(len(labels)) if i < len(suppressed) and suppressed[i]]
+    if hidden:
+        data.append(_suppressed_marks([labels[i] for i in hidden], [0] * len(hidden),
+                                      [f"{labels[i]}: * (suppressed)" for i in hidden]))
     yaxis: dict[str, Any] = {"title": {"text": unit if unit and unit != "%" else ""}}
     if unit == "%":
         yaxis["ticksuffix"] = "%"
-    return {"data": data, "layout": base_layout(yaxis=yaxis, annotations=annotations,
-                                                margin={"t": 48 if annotations else 16})}
+    if all(v is None for v in values):
+        # Nothing drawn but '*': whole-number (or 0-100%) ticks rather than Plotly's empty 0 to 1.
+        yaxis["range"] = [0, 100 if unit == "%" else 10]
+    # Room above the plot for the annotation's lines, clear of the mode bar.
+    top = 28 + 16 * sum(a["text"].count("<br>") + 1 for a in annotations) if annotations else 16
+    return {"data": data, "layout": base_layout(yaxis=yaxis, annotations=annotations, margin={"t": top})}
 
 
 def bar_figure(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
@@ -138,11 +169,95 @@ def bar_figure(categories: Sequence[str], series: Sequence[tuple[str, Sequence[f
         layout["xaxis"] = {**layout["xaxis"], **value_axis, "nticks": 5}
         layout["yaxis"] = {**layout["yaxis"], "autorange": "reversed", "rangemode": "normal"}
         layout["height"] = height or max(240, 28 * len(categories) + 80)
+        # The first category is at the top: keep its bar clear of the mode bar.
+        layout["margin"] = {**layout["margin"], "t": 36}
     else:
         layout["yaxis"] = {**layout["yaxis"], **value_axis}
         if height:
             layout["height"] = height
     return {"data": data, "layout": layout}
+
+
+def _suppressed_marks(xs: Sequence, ys: Sequence, hover: Sequence[str], *, horizontal: bool = False,
+                      group: str | None = None) -> dict[str, Any]:
+    """Return a text trace that draws '*' at each (x, y): a hidden value reads as small, not absent."""
+    trace: dict[str, Any] = {
+        "type": "scatter", "mode": "text", "name": "Suppressed", "text": ["*"] * len(xs),
+        "hovertext": list(hover), "hoverinfo": "text", "showlegend": False,
+        "textfont": {"size": 18, "color": NHS_DARK_GREY}}
+    if horizontal:
+        trace.update(x=list(ys), y=list(xs), textposition="middle right")
+    else:
+        trace.update(x=list(xs), y=list(ys), textposition="top center")
+    if group is not None:
+        trace["offsetgroup"] = group
+    return trace
+
+
+def mark_suppressed(fig: dict, shown: Mapping[str, Sequence], category: str, columns: Sequence[str], *,
+                    horizontal: bool = False, stacked: bool = False) -> dict:
+    """Return the bar figure with a '*' where a bar is suppressed, so a hidden value reads as small, not absent.
+
+    Bars of `columns` of the shown rows (traces 0..n-1, in order) are drawn over the `category`
+    column; a stacked chart gets one '*' on top of the stack naming the hidden series.
+    """
+    cats = list(shown[category])
+    names = [trace["name"] for trace in fig["data"][:len(columns)]]
+    marks: list[tuple[list, list, list[str], str | None]] = []
+    if stacked:
+        xs, ys, hover = [], [], []
+        for cat, *values in zip(cats, *(list(shown[c]) for c in columns)):
+            hidden = [name for name, v in zip(names, values) if v == SUPPRESSED]
+            if hidden:
+                xs.append(cat)
+                ys.append(sum(v for v in plottable(values) if v is not None))
+                hover.append(f"{cat}: {', '.join(hidden)} suppressed (*)")
+        marks.append((xs, ys, hover, None))
+    else:
+        grouped = len(columns) > 1
+        for j, (column, name) in enumerate(zip(columns, names)):
+            hidden = [i for i, v in enumerate(shown[column]) if v == SUPPRESSED]
+            if grouped:
+                fig["data"][j]["offsetgroup"] = str(j)
+            marks.append(([cats[i] for i in hidden], [0] * len(hidden),
+                          [f"{cats[i]}: {name} suppressed (*)" for i in hidden], str(j) if grouped else None))
+    for xs, ys, hover, group in marks:
+        if not xs:
+            continue
+        if group is not None:
+            fig["layout"]["scattermode"] = "group"
+        fig["data"].append(_suppressed_marks(xs, ys, hover, horizontal=horizontal, group=group))
+    return fig
+
+
+def count_axis(fig: dict, tallest: float | None, title: str, minimum: float = 10, headroom: float = 1.15) -> dict:
+    """Return the figure with a titled count y-axis that keeps whole-number ticks when every bar is small or hidden."""
+    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": title},
+                              "range": [0, max((tallest or 0) * headroom, minimum)]}
+    return fig
+
+
+def coloured(fig: dict, colours: Sequence[str]) -> dict:
+    """Return the figure with trace i drawn in colours[i] (the figure is fresh: no shared layout)."""
+    for trace, colour in zip(fig["data"], colours):
+        trace["marker"] = {**trace.get("marker", {}), "color": colour}
+    return fig
+
+
+def horizontal_bars(shown: Mapping[str, Sequence], value: str, name: str, colours: Sequence[str],
+                    category: str = "label") -> dict:
+    """Return one series of horizontal bars by `category`, '*' where suppressed."""
+    fig = bar_figure(shown[category], [(name, plottable(shown[value]))], horizontal=True)
+    fig["data"][0]["marker"]["color"] = list(colours)
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": name}}
+    return mark_suppressed(fig, shown, category, [value], horizontal=True)
+
+
+def percent_axis(fig: dict, axis: str = "xaxis") -> dict:
+    """Return the figure with a 0-100% value axis in steps of 20, so a line at 95% is not on the plot's edge."""
+    ticks = {k: v for k, v in fig["layout"][axis].items() if k != "nticks"}
+    fig["layout"][axis] = {**ticks, "range": [0, 102], "dtick": 20}  # 102: room for the 100% tick
+    return fig
 
 
 def heatmap_figure(x: Sequence[str], y: Sequence[str], z: Sequence[Sequence[float | None]], *,
@@ -158,7 +273,8 @@ def heatmap_figure(x: Sequence[str], y: Sequence[str], z: Sequence[Sequence[floa
     if text is not None:
         trace["text"] = [list(r) for r in text]
     layout = base_layout(height=300, xaxis={"title": {"text": "Hour of arrival"}, "dtick": 2, "showgrid": False},
-                         yaxis={"autorange": "reversed", "showgrid": False, "rangemode": "normal"})
+                         yaxis={"autorange": "reversed", "showgrid": False, "rangemode": "normal"},
+                         margin={"t": 36})  # the top row's cells clear of the mode bar
     return {"data": [trace], "layout": layout}
 
 

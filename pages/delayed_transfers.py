@@ -7,12 +7,12 @@ where (ward) the delayed days fall.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pandas as pd
 
 from dashboard import figures
+from dashboard.breakdowns import all_suppressed, drawable, in_type_order
 from dashboard.charts import Chart, register, spc_chart, with_labels
 from dashboard.components import Page, publish
 from dashboard.data import breakdown, by_period
@@ -43,30 +43,7 @@ WARD_TYPE = {
 }
 ALL_REASONS = "all"  # the total row of delays_open_at_period_end
 ALL_REASONS_LABEL = "All reasons"
-# Legend at the foot of the figure: Plotly reserves room for it, so it never overlaps tick labels.
-LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom",
-                "traceorder": "normal"}
 WARD_NAME = {"out_of_area": "Out-of-area placements (all providers)", "not_known": "Stay not found"}
-SUPPRESSED_ONLY = "Every number here is small and suppressed (*): see the table."
-
-
-def legend_below(chart: Chart) -> Chart:
-    """Return the chart with its legend at the foot of the figure, clear of rotated tick labels.
-
-    Until the house SPC figure does this itself (its legend sits at a fixed fraction of the plot
-    height, over the month labels of a half-width chart).
-    """
-    def figure(shown: pd.DataFrame, filters: Filters) -> dict:
-        fig = chart.figure(shown, filters)
-        fig["layout"]["legend"] = dict(LEGEND_BELOW)
-        return fig
-
-    return replace(chart, figure=figure)
-
-
-def drawable(*columns) -> bool:
-    """Return whether any value of the shown columns can be drawn (not all zero or '*')."""
-    return any(v for column in columns for v in plottable(column))
 
 
 def period_end_text(filters: Filters) -> str:
@@ -87,7 +64,7 @@ def reason_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def reason_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return delayed days by reason as horizontal bars."""
     if not drawable(shown["delayed_days"]):
-        return {**figures.message_figure(SUPPRESSED_ONLY), "note": SUPPRESSED_ONLY}
+        return all_suppressed()
     fig = figures.bar_figure(shown["reason_label"], [("Delayed days", plottable(shown["delayed_days"]))],
                              horizontal=True)
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Delayed days in the period"}}
@@ -109,12 +86,11 @@ def org_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def org_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return delayed days by responsible organisation as bars stacked by bucket."""
     if not drawable(*(shown[f"{org}_days"] for org in RESPONSIBLE_ORG)):
-        return {**figures.message_figure(SUPPRESSED_ONLY), "note": SUPPRESSED_ONLY}
+        return all_suppressed()
     fig = figures.bar_figure(shown["period"], [(label, plottable(shown[f"{org}_days"]))
                                                for org, label in RESPONSIBLE_ORG.items()], stacked=True)
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "type": "category"}
     fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Delayed days"}}
-    fig["layout"]["legend"] = dict(LEGEND_BELOW)
     totals = {label: sum(v for v in plottable(shown[f"{org}_days"]) if v) for org, label in RESPONSIBLE_ORG.items()}
     all_days = sum(totals.values())
     note = "Organisation responsible for the delay. "
@@ -174,10 +150,7 @@ def _open_text(count, median) -> str:
 
 def ward_rows(db: Database, filters: Filters) -> pd.DataFrame:
     """Return delayed days and bed days in the period by ward (out-of-area placements as one row)."""
-    rows = breakdown(db, "delays_by_ward", filters)
-    order = {t: i for i, t in enumerate(WARD_TYPE)}
-    rows = rows.assign(type_order=rows["ward_type"].map(order).fillna(len(order)))
-    rows = rows.sort_values(["type_order", "ward"]).reset_index(drop=True)
+    rows = in_type_order(breakdown(db, "delays_by_ward", filters), list(WARD_TYPE))
     return rows.assign(ward_label=[WARD_NAME.get(w, w) for w in rows["ward"]],
                        ward_type_label=[WARD_TYPE.get(t, t) for t in rows["ward_type"]])
 
@@ -185,7 +158,7 @@ def ward_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return delayed days by ward as horizontal bars coloured by ward type."""
     if not drawable(shown["delayed_days"]):
-        return {**figures.message_figure(SUPPRESSED_ONLY), "note": SUPPRESSED_ONLY}
+        return all_suppressed()
     values = plottable(shown["delayed_days"])
     types = list(dict.fromkeys(shown["ward_type_label"]))
     series = [(t, [v if wt == t else None for v, wt in zip(values, shown["ward_type_label"])]) for t in types]
@@ -202,8 +175,8 @@ def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 register(
-    legend_below(spc_chart("delayed_pct", "dtoc-pct", "Delayed days as a share of bed days",
-                           "Against the local ambition (red dotted line)")),
+    spc_chart("delayed_pct", "dtoc-pct", "Delayed days as a share of bed days",
+              "Against the local ambition (red dotted line)"),
     Chart("dtoc-org", "Delayed days by responsible organisation", org_rows,
           (Field("period", "Period"),
            *(Field(f"{org}_days", f"{label} (days)", "count") for org, label in RESPONSIBLE_ORG.items()),

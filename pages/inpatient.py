@@ -6,11 +6,10 @@ many nights are spent in out-of-area placements.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from dashboard import figures
+from dashboard.breakdowns import all_suppressed, drawable, in_type_order
 from dashboard.charts import Chart, register, spc_chart
 from dashboard.components import Page, publish
 from dashboard.data import breakdown
@@ -36,30 +35,6 @@ WARD_TYPE = {
 # Length of stay bands, in the order the query numbers them (los_band 1-9).
 LOS_BANDS = ("0 nights", "1-7", "8-14", "15-28", "29-60", "61-90", "91-180", "181-365", "Over 365")
 OCCUPANCY_TARGET_KEY = "occupancy_pct"
-# Legend at the foot of the figure, below the axis title: Plotly reserves room for it, so it
-# never overlaps tick labels (the house legend sits at a fixed fraction of the plot height).
-LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "container", "yanchor": "bottom",
-                "traceorder": "normal"}
-SUPPRESSED_ONLY = "Every number here is small and suppressed (*): see the table."
-
-
-def legend_below(chart: Chart) -> Chart:
-    """Return the chart with its legend at the foot of the figure, clear of rotated tick labels.
-
-    Until the house SPC figure does this itself (its legend sits at a fixed fraction of the plot
-    height, over the month labels of a half-width chart).
-    """
-    def figure(shown: pd.DataFrame, filters: Filters) -> dict:
-        fig = chart.figure(shown, filters)
-        fig["layout"]["legend"] = dict(LEGEND_BELOW)
-        return fig
-
-    return replace(chart, figure=figure)
-
-
-def drawable(*columns) -> bool:
-    """Return whether any value of the shown columns can be drawn (not all zero or '*')."""
-    return any(v for column in columns for v in plottable(column))
 
 
 # --- admissions by source and legal status -------------------------------------------------
@@ -74,12 +49,11 @@ def admission_source_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def admission_source_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return admissions by source as bars stacked by legal status at admission."""
     if not drawable(shown["informal"], shown["detained"]):
-        return {**figures.message_figure(SUPPRESSED_ONLY), "note": SUPPRESSED_ONLY}
+        return all_suppressed()
     fig = figures.bar_figure(shown["source"], [("Informal", plottable(shown["informal"])),
                                                ("Detained", plottable(shown["detained"]))],
                              horizontal=True, stacked=True)
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Admissions"}}
-    fig["layout"]["legend"] = dict(LEGEND_BELOW)
     fig["note"] = "Legal status at admission. A bar part shown as * in the table is suppressed and not drawn."
     return fig
 
@@ -93,10 +67,7 @@ def ward_occupancy_rows(db: Database, filters: Filters) -> pd.DataFrame:
     """
     if filters.age_band != "all":
         return pd.DataFrame(columns=["ward", "ward_type", "beds", "available_bed_days", "bed_days", "ward_type_label"])
-    rows = breakdown(db, "inpatient_ward_occupancy", filters)
-    order = {t: i for i, t in enumerate(WARD_TYPE)}
-    rows = rows.assign(type_order=rows["ward_type"].map(order).fillna(len(order)))
-    rows = rows.sort_values(["type_order", "ward"]).reset_index(drop=True)
+    rows = in_type_order(breakdown(db, "inpatient_ward_occupancy", filters), list(WARD_TYPE))
     return rows.assign(ward_type_label=[WARD_TYPE.get(t, t) for t in rows["ward_type"]])
 
 
@@ -114,7 +85,6 @@ def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         fig["layout"]["annotations"] = [{"text": f"{target:.0f}%", "x": target, "xref": "x", "y": 1, "yref": "paper",
                                          "yanchor": "bottom", "showarrow": False,
                                          "font": {"size": 12, "color": "#DA291C"}}]
-        fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 28}
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "dtick": 10, "nticks": None,
                               "title": {"text": "Occupied bed days as % of available bed days"}}
     closed = [w for w, b in zip(shown["ward"], shown["beds"]) if not b]
@@ -145,12 +115,11 @@ def length_of_stay_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def length_of_stay_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return the length of stay distribution as bars stacked by ward type."""
     if not drawable(*(shown[t] for t in WARD_TYPE)):
-        return {**figures.message_figure(SUPPRESSED_ONLY), "note": SUPPRESSED_ONLY}
+        return all_suppressed()
     fig = figures.bar_figure(shown["band"], [(WARD_TYPE[t], plottable(shown[t])) for t in WARD_TYPE], stacked=True)
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Length of stay (nights)"},
                               "type": "category"}
     fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Stays discharged"}}
-    fig["layout"]["legend"] = dict(LEGEND_BELOW)
     fig["layout"]["height"] = 360
     fig["note"] = ("Nights from admission to discharge of every stay discharged in the period "
                    "(including out-of-area stays); a part shown as * in the table is suppressed and not drawn.")
@@ -162,12 +131,11 @@ register(
           (Field("source", "Admission source"), Field("informal", "Informal", "count"),
            Field("detained", "Detained", "count"), Field("admissions", "All admissions", "count")),
           admission_source_figure, "Stays admitted in the period", activity="admissions"),
-    legend_below(spc_chart("bed_days", "ip-bed-days", "Occupied bed days",
-                           "Nights spent on a ward, home system and out of area")),
-    legend_below(spc_chart("occupancy_pct", "ip-occupancy", "Bed occupancy",
-                           "In-area occupied bed days / commissioned bed days (85% recommended maximum)")),
-    legend_below(spc_chart("out_of_area_bed_days", "ip-out-of-area", "Out-of-area bed days",
-                           "Nights spent in beds outside the home system")),
+    spc_chart("bed_days", "ip-bed-days", "Occupied bed days", "Nights spent on a ward, home system and out of area"),
+    spc_chart("occupancy_pct", "ip-occupancy", "Bed occupancy",
+              "In-area occupied bed days / commissioned bed days (85% recommended maximum)"),
+    spc_chart("out_of_area_bed_days", "ip-out-of-area", "Out-of-area bed days",
+              "Nights spent in beds outside the home system"),
     Chart("ip-ward-occupancy", "Occupancy by ward for the period", ward_occupancy_rows,
           (Field("ward", "Ward"), Field("ward_type_label", "Ward type"),
            Field("beds", "Commissioned beds (latest in period)", "reference"),

@@ -12,11 +12,13 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from dashboard import figures
+from dashboard.breakdowns import categories, noted
 from dashboard.charts import Chart, register, spc_chart, with_labels
 from dashboard.components import Page, publish
 from dashboard.data import breakdown, by_period
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Field, plottable
+from dashboard.figures import coloured, count_axis, horizontal_bars, mark_suppressed
 from dashboard.filters import Filters
 from dashboard.settings import AGE_BANDS
 
@@ -52,8 +54,6 @@ ETHNIC_GROUPS = {
 }
 TIMES_DETAINED = {"1": "Once", "2": "Twice", "3": "3 times", "4+": "4 or more times"}
 
-SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table view lists every value."
-
 
 # --- shared helpers -------------------------------------------------------------------------
 
@@ -62,95 +62,28 @@ def s136_trend(db: Database, filters: Filters) -> pd.DataFrame:
     return with_labels(by_period(db, "s136_by_period", filters), filters)
 
 
-def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
-    """Return a breakdown with one row per known category in `labels` order (zeros included), labelled."""
-    codes = list(labels) + [c for c in frame[column] if c not in labels]
-    out = frame.set_index(column).reindex(codes).fillna(0).astype("int64")
-    out = out.rename_axis(column).reset_index()
-    return out.assign(label=[labels.get(c, c.replace("_", " ").capitalize()) for c in out[column]])
-
-
-def has_suppressed(shown: pd.DataFrame, columns: Sequence[str]) -> bool:
-    """Return whether any shown value in `columns` is suppressed."""
-    return any(v == SUPPRESSED for c in columns for v in shown[c])
-
-
-def coloured(fig: dict, colours: Sequence[str]) -> dict:
-    """Return the figure with trace i drawn in colours[i] (the figure is fresh: no shared layout)."""
-    for trace, colour in zip(fig["data"], colours):
-        trace["marker"] = {**trace.get("marker", {}), "color": colour}
-    return fig
-
-
-def mark_suppressed(fig: dict, shown: pd.DataFrame, category: str, columns: Sequence[str], *,
-                    horizontal: bool = False, stacked: bool = False) -> dict:
-    """Return the bar figure with a '*' where a bar is suppressed, so a hidden value reads as small, not absent.
-
-    Bars of `columns` (traces 0..n-1, in order) are drawn over the `category` column; a
-    stacked chart gets one '*' on top of the stack naming the hidden series.
-    """
-    cats = list(shown[category])
-    names = [trace["name"] for trace in fig["data"][:len(columns)]]
-    marks: list[tuple[list, list, list[str], str | None]] = []
-    if stacked:
-        xs, ys, hover = [], [], []
-        for i, cat in enumerate(cats):
-            values = [shown[c].iloc[i] for c in columns]
-            hidden = [name for name, v in zip(names, values) if v == SUPPRESSED]
-            if hidden:
-                xs.append(cat)
-                ys.append(sum(v for v in plottable(values) if v is not None))
-                hover.append(f"{cat}: {', '.join(hidden)} suppressed (*)")
-        marks.append((xs, ys, hover, None))
-    else:
-        grouped = len(columns) > 1
-        for j, (column, name) in enumerate(zip(columns, names)):
-            hidden = [i for i, v in enumerate(shown[column]) if v == SUPPRESSED]
-            if grouped:
-                fig["data"][j]["offsetgroup"] = str(j)
-            marks.append(([cats[i] for i in hidden], [0] * len(hidden),
-                          [f"{cats[i]}: {name} suppressed (*)" for i in hidden], str(j) if grouped else None))
-    for xs, ys, hover, group in marks:
-        if not xs:
-            continue
-        trace = {"type": "scatter", "mode": "text", "name": "Suppressed", "text": ["*"] * len(xs),
-                 "hovertext": hover, "hoverinfo": "text", "showlegend": False,
-                 "textfont": {"size": 18, "color": figures.NHS_DARK_GREY}}
-        if horizontal:
-            trace.update(x=ys, y=xs, textposition="middle right")
-        else:
-            trace.update(x=xs, y=ys, textposition="top center")
-        if group is not None:
-            trace["offsetgroup"] = group
-            fig["layout"]["scattermode"] = "group"
-        fig["data"].append(trace)
-    return fig
-
-
-def count_axis(fig: dict, tallest: float | None, title: str = "Detentions", minimum: float = 10) -> dict:
-    """Return the figure with a count y-axis that keeps whole-number ticks when every bar is small or hidden."""
-    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": title},
-                              "range": [0, max((tallest or 0) * 1.15, minimum)]}
-    return fig
-
-
 def stacked_trend(shown: pd.DataFrame, series: Mapping[str, tuple[str, str]]) -> dict:
     """Return stacked bars by period, one trace per (column -> (label, colour)), '*' over hidden segments."""
     fig = figures.bar_figure(shown["period"], [(label, plottable(shown[col])) for col, (label, _) in series.items()],
                              stacked=True)
     stacks = [sum(v or 0 for v in plottable(values)) for values in zip(*(shown[c] for c in series))]
-    count_axis(fig, max(stacks or [0]))
+    count_axis(fig, max(stacks or [0]), "Detentions")
     coloured(fig, [colour for _, colour in series.values()])
     return mark_suppressed(fig, shown, "period", list(series), stacked=True)
 
 
-def horizontal_bars(shown: pd.DataFrame, value: str, name: str, colours: Sequence[str]) -> dict:
-    """Return one series of horizontal bars by 'label', '*' where suppressed, clear of the mode bar."""
-    fig = figures.bar_figure(shown["label"], [(name, plottable(shown[value]))], horizontal=True)
-    fig["data"][0]["marker"]["color"] = list(colours)
-    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": name}}
-    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 36}
-    return mark_suppressed(fig, shown, "label", [value], horizontal=True)
+def stacked_trend_chart(chart_id: str, title: str, series: Mapping[str, tuple[str, str]], note: str,
+                        description: str) -> Chart:
+    """Return the chart of detentions by period stacked by `series` (column -> (label, colour)), with `note`."""
+    def figure(shown: pd.DataFrame, filters: Filters) -> dict:
+        return noted(stacked_trend(shown, series), shown, list(series), note)
+
+    return Chart(
+        chart_id, title, s136_trend,
+        (Field("period", "Period"), Field("detentions", "Detentions", "count"),
+         *(Field(col, label, "count") for col, (label, _) in series.items())),
+        figure, description, activity="detentions",
+    )
 
 
 def shown_sum(values: Sequence) -> int | None:
@@ -162,21 +95,10 @@ def shown_sum(values: Sequence) -> int | None:
 
 # --- place of safety mix --------------------------------------------------------------------
 
-def place_mix_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return first place of safety by period as stacked bars."""
-    fig = stacked_trend(shown, PLACES)
-    notes = ["A police cell should be used only in exceptional circumstances, and never for under-18s."]
-    if has_suppressed(shown, list(PLACES)):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
-
-
-PLACE_MIX = Chart(
-    "pos-place-mix", "First place of safety", s136_trend,
-    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
-     *(Field(col, label, "count") for col, (label, _) in PLACES.items())),
-    place_mix_figure, "Where people were first taken, by period", activity="detentions",
+PLACE_MIX = stacked_trend_chart(
+    "pos-place-mix", "First place of safety", PLACES,
+    "A police cell should be used only in exceptional circumstances, and never for under-18s.",
+    "Where people were first taken, by period",
 )
 
 
@@ -204,23 +126,20 @@ def under18_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     })
     fig["layout"]["showlegend"] = True
     top = max([v for v in plottable(shown["under18_detentions"]) + custody if v is not None] or [0])
-    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Detentions"},
-                              "range": [0, max(top * 1.4, 5)]}
+    count_axis(fig, top, "Detentions", minimum=5, headroom=1.4)
     custody_shown = list(shown["under18_custody"])
     if all(v == 0 for v in custody_shown):
         headline, colour = "None taken to police custody", "#007F3B"  # NHS green
-        fig["note"] = ("No under-18s were taken to police custody in this period, as it should be: "
-                       "a police station may never be a place of safety for a child.")
+        note = ("No under-18s were taken to police custody in this period, as it should be: "
+                "a police station may never be a place of safety for a child.")
     else:
         periods = sum(1 for v in custody_shown if v != 0)
         headline, colour = f"Taken to police custody in {periods} period(s)", "#DA291C"
-        fig["note"] = (f"Under-18s were taken to police custody in {periods} period(s): this should never happen, "
-                       "and each case needs review.")
+        note = (f"Under-18s were taken to police custody in {periods} period(s): this should never happen, "
+                "and each case needs review.")
     fig["layout"]["annotations"] = [{"text": f"<b>{headline}</b>", "showarrow": False, "xref": "paper", "yref": "paper",
                                      "x": 0.5, "y": 0.92, "font": {"size": 16, "color": colour}}]
-    if has_suppressed(shown, ["under18_detentions", "under18_custody"]):
-        fig["note"] += " " + SUPPRESSED_NOTE
-    return fig
+    return noted(fig, shown, ["under18_detentions", "under18_custody"], note)
 
 
 UNDER18_CUSTODY = Chart(
@@ -237,21 +156,10 @@ UNDER18_CUSTODY = Chart(
 
 # --- conveyance -----------------------------------------------------------------------------
 
-def conveyance_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return how people were conveyed to the place of safety, by period, as stacked bars."""
-    fig = stacked_trend(shown, CONVEYANCE)
-    notes = ["People in a mental health crisis should be conveyed by ambulance rather than a police vehicle."]
-    if has_suppressed(shown, list(CONVEYANCE)):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
-
-
-CONVEYANCE_TREND = Chart(
-    "pos-conveyance", "Conveyance to the place of safety", s136_trend,
-    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
-     *(Field(col, label, "count") for col, (label, _) in CONVEYANCE.items())),
-    conveyance_figure, "Ambulance, police vehicle or other transport, by period", activity="detentions",
+CONVEYANCE_TREND = stacked_trend_chart(
+    "pos-conveyance", "Conveyance to the place of safety", CONVEYANCE,
+    "People in a mental health crisis should be conveyed by ambulance rather than a police vehicle.",
+    "Ambulance, police vehicle or other transport, by period",
 )
 
 
@@ -265,7 +173,7 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     ])
     fig = coloured(fig, [figures.CONCERN, "#A6A6A6"])
     drawn = [v for c in ("over_limit", "ended_not_recorded") for v in plottable(shown[c]) if v is not None]
-    count_axis(fig, max(drawn or [0]))
+    count_axis(fig, max(drawn or [0]), "Detentions")
     mark_suppressed(fig, shown, "period", ["over_limit", "ended_not_recorded"])
     over = shown_sum(shown["over_limit"])
     missing = shown_sum(shown["ended_not_recorded"])
@@ -276,10 +184,7 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         notes.append(f"{missing:,} detention(s) had no end time recorded, so cannot be checked against the limit.")
     elif missing is None:
         notes.append("Some detentions had no end time recorded, so cannot be checked against the limit.")
-    if has_suppressed(shown, ["over_limit", "ended_not_recorded"]):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
+    return noted(fig, shown, ["over_limit", "ended_not_recorded"], *notes)
 
 
 OVER_LIMIT = Chart(
@@ -306,11 +211,8 @@ def outcome_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig = horizontal_bars(shown, "detentions", "Detentions",
                           [figures.CONCERN if label == OUTCOMES["no_mh_follow_up"] else figures.NHS_BLUE
                            for label in shown["label"]])
-    notes = ["'No mental health follow-up': assessed and not detained, with no further mental health care."]
-    if has_suppressed(shown, ["detentions"]):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
+    return noted(fig, shown, ["detentions"],
+                 "'No mental health follow-up': assessed and not detained, with no further mental health care.")
 
 
 OUTCOME_MIX = Chart(
@@ -328,11 +230,9 @@ def intoxication_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                              unit="%")
     fig["data"][0]["marker"]["color"] = "#CC79A7"
     mark_suppressed(fig, shown, "period", ["pct_intoxicated"])
-    notes = ["Share of detentions recorded as intoxicated (alcohol or drugs) on arrival at the place of safety."]
-    if has_suppressed(shown, ["pct_intoxicated"]):
-        notes.append("* marks a period with too few detentions to show a rate.")
-    fig["note"] = " ".join(notes)
-    return fig
+    return noted(fig, shown, ["pct_intoxicated"],
+                 "Share of detentions recorded as intoxicated (alcohol or drugs) on arrival at the place of safety.",
+                 suppressed_note="* marks a period with too few detentions to show a rate.")
 
 
 INTOXICATION = Chart(
@@ -355,11 +255,8 @@ def ethnicity_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     unknown = {ETHNIC_GROUPS["not_stated"], ETHNIC_GROUPS["not_recorded"]}
     fig = horizontal_bars(shown, "detentions", "Detentions",
                           [figures.NHS_MID_GREY if label in unknown else figures.NHS_BLUE for label in shown["label"]])
-    notes = ["Compare with the ethnic mix of the local population; the table adds where each group was taken."]
-    if has_suppressed(shown, ["detentions"]):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
+    return noted(fig, shown, ["detentions"],
+                 "Compare with the ethnic mix of the local population; the table adds where each group was taken.")
 
 
 ETHNICITY = Chart(
@@ -387,16 +284,13 @@ def repeat_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "People"}}
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Times detained in the period"}}
     repeat = shown_sum(list(shown["people"])[1:])
-    notes = []
+    note = ""
     if repeat:
-        notes.append(f"{repeat:,} people were detained more than once in the period: "
-                     "people who may benefit from a joint crisis plan with the police.")
+        note = (f"{repeat:,} people were detained more than once in the period: "
+                "people who may benefit from a joint crisis plan with the police.")
     elif repeat == 0:
-        notes.append("No one was detained more than once in the period.")
-    if has_suppressed(shown, ["people"]):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
+        note = "No one was detained more than once in the period."
+    return noted(fig, shown, ["people"], note)
 
 
 REPEAT = Chart(

@@ -6,19 +6,18 @@ how soon community teams see them, and which ward types do best.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
-
 import pandas as pd
 
 from dashboard import figures
-from dashboard.charts import Chart, register, spc_chart, with_labels
+from dashboard.breakdowns import categories, noted
+from dashboard.charts import Chart, register, spc_chart, spc_trend_figure, with_labels
 from dashboard.components import Page, publish
 from dashboard.data import breakdown, by_period
 from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Field, plottable
+from dashboard.disclosure import Field, plottable
+from dashboard.figures import count_axis, horizontal_bars, mark_suppressed, percent_axis
 from dashboard.filters import Filters
 from dashboard.settings import get_settings
-from dashboard.spc import spc
 
 DESTINATIONS = {
     "home": "Home",
@@ -43,65 +42,6 @@ WARD_TYPES = {
     "older_adult": "Older adult",
     "camhs_tier4": "Children and young people (CAMHS tier 4)",
 }
-SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table view lists every value."
-
-
-def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
-    """Return a breakdown with one row per known category in `labels` order (zeros included), labelled."""
-    codes = list(labels) + [c for c in frame[column] if c not in labels]
-    out = frame.set_index(column).reindex(codes).fillna(0).astype("int64")
-    out = out.rename_axis(column).reset_index()
-    return out.assign(label=[labels.get(c, c.replace("_", " ").capitalize()) for c in out[column]])
-
-
-def has_suppressed(shown: pd.DataFrame, columns: Sequence[str]) -> bool:
-    """Return whether any shown value in `columns` is suppressed."""
-    return any(v == SUPPRESSED for c in columns for v in shown[c])
-
-
-def mark_suppressed(fig: dict, shown: pd.DataFrame, category: str, columns: Sequence[str], *,
-                    horizontal: bool = False, stacked: bool = False) -> dict:
-    """Return the bar figure with a '*' where a bar is suppressed, so a hidden value reads as small, not absent.
-
-    Bars of `columns` (traces 0..n-1, in order) are drawn over the `category` column; a
-    stacked chart gets one '*' on top of the stack naming the hidden series.
-    """
-    cats = list(shown[category])
-    names = [trace["name"] for trace in fig["data"][:len(columns)]]
-    marks: list[tuple[list, list, list[str], str | None]] = []
-    if stacked:
-        xs, ys, hover = [], [], []
-        for i, cat in enumerate(cats):
-            values = [shown[c].iloc[i] for c in columns]
-            hidden = [name for name, v in zip(names, values) if v == SUPPRESSED]
-            if hidden:
-                xs.append(cat)
-                ys.append(sum(v for v in plottable(values) if v is not None))
-                hover.append(f"{cat}: {', '.join(hidden)} suppressed (*)")
-        marks.append((xs, ys, hover, None))
-    else:
-        grouped = len(columns) > 1
-        for j, (column, name) in enumerate(zip(columns, names)):
-            hidden = [i for i, v in enumerate(shown[column]) if v == SUPPRESSED]
-            if grouped:
-                fig["data"][j]["offsetgroup"] = str(j)
-            marks.append(([cats[i] for i in hidden], [0] * len(hidden),
-                          [f"{cats[i]}: {name} suppressed (*)" for i in hidden], str(j) if grouped else None))
-    for xs, ys, hover, group in marks:
-        if not xs:
-            continue
-        trace = {"type": "scatter", "mode": "text", "name": "Suppressed", "text": ["*"] * len(xs),
-                 "hovertext": hover, "hoverinfo": "text", "showlegend": False,
-                 "textfont": {"size": 18, "color": figures.NHS_DARK_GREY}}
-        if horizontal:
-            trace.update(x=ys, y=xs, textposition="middle right")
-        else:
-            trace.update(x=xs, y=ys, textposition="top center")
-        if group is not None:
-            trace["offsetgroup"] = group
-            fig["layout"]["scattermode"] = "group"
-        fig["data"].append(trace)
-    return fig
 
 
 # --- return to A&E within 30 days -----------------------------------------------------------
@@ -117,12 +57,8 @@ RETURNED_AE = Field("pct_returned_ae", "Returned to A&E within 30 days (%)", "pc
 
 def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return the XmR chart of discharges followed by an A&E mental health attendance within 30 days."""
-    values = plottable(shown[RETURNED_AE.name])
-    result = spc(values, "down", None, lower_bound=0.0, upper_bound=100.0)
-    fig = figures.spc_figure(shown["period"], values, result, name="Returned to A&E within 30 days", unit="%",
-                             suppressed=[v == SUPPRESSED for v in shown[RETURNED_AE.name]])
-    fig["note"] = figures.variation_text(result)
-    return fig
+    return spc_trend_figure(shown, RETURNED_AE.name, name="Returned to A&E within 30 days", unit="%", better="down",
+                            percent=True)
 
 
 RETURNED_AE_CHART = Chart(
@@ -144,19 +80,12 @@ def destination_rows(db: Database, filters: Filters) -> pd.DataFrame:
 
 def destination_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return stays discharged by destination as horizontal bars."""
-    fig = figures.bar_figure(shown["label"], [("Stays discharged", plottable(shown["stays_discharged"]))],
-                             horizontal=True)
     not_counted = {DESTINATIONS["died"], DESTINATIONS["other_hospital"]}
-    fig["data"][0]["marker"]["color"] = [figures.NHS_MID_GREY if label in not_counted else figures.NHS_BLUE
-                                         for label in shown["label"]]
-    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Stays discharged"}}
-    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 36}
-    mark_suppressed(fig, shown, "label", ["stays_discharged"], horizontal=True)
-    notes = ["Grey: not counted as discharges in the follow-up and readmission measures."]
-    if has_suppressed(shown, ["stays_discharged"]):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
+    fig = horizontal_bars(shown, "stays_discharged", "Stays discharged",
+                          [figures.NHS_MID_GREY if label in not_counted else figures.NHS_BLUE
+                           for label in shown["label"]])
+    return noted(fig, shown, ["stays_discharged"],
+                 "Grey: not counted as discharges in the follow-up and readmission measures.")
 
 
 DESTINATION_MIX = Chart(
@@ -180,16 +109,10 @@ def timing_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig = figures.bar_figure(shown["label"], [("Discharges", plottable(shown["discharges"]))])
     colour_of = {label: colour for label, colour in FOLLOW_UP_TIMING.values()}
     fig["data"][0]["marker"]["color"] = [colour_of.get(label, figures.NHS_MID_GREY) for label in shown["label"]]
-    tallest = max([v for v in plottable(shown["discharges"]) if v is not None] or [0])
-    # Keep whole-number ticks when every bar is small or suppressed.
-    fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Discharges"},
-                              "range": [0, max(tallest * 1.15, 10)]}
+    count_axis(fig, max([v for v in plottable(shown["discharges"]) if v is not None] or [0]), "Discharges")
     mark_suppressed(fig, shown, "label", ["discharges"])
-    notes = ["The two blue bars together are the discharges followed up within 72 hours."]
-    if has_suppressed(shown, ["discharges"]):
-        notes.append(SUPPRESSED_NOTE)
-    fig["note"] = " ".join(notes)
-    return fig
+    return noted(fig, shown, ["discharges"],
+                 "The two blue bars together are the discharges followed up within 72 hours.")
 
 
 FOLLOW_UP_TIMING_CHART = Chart(
@@ -213,20 +136,16 @@ def ward_type_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         ("Readmitted within 30 days", plottable(shown["pct_readmit"])),
     ], horizontal=True, unit="%")
     fig["data"][1]["marker"]["color"] = figures.CONCERN
-    axis = {k: v for k, v in fig["layout"]["xaxis"].items() if k != "nticks"}
-    fig["layout"]["xaxis"] = {**axis, "range": [0, 102], "dtick": 20}  # 102: room for the 100% tick
-    fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 36}
+    percent_axis(fig)
     mark_suppressed(fig, shown, "label", ["pct_72h", "pct_readmit"], horizontal=True)
     target = get_settings().targets.get("followup_72h_pct")
-    notes = []
+    note = ""
     if target is not None:
         fig["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
                                     "line": {"color": "#DA291C", "dash": "dot"}}]
-        notes.append(f"Red dotted line: the {target:.0f}% 72-hour follow-up expectation.")
-    if has_suppressed(shown, ["pct_72h", "pct_readmit"]):
-        notes.append("* marks a ward type with too few discharges to show a rate.")
-    fig["note"] = " ".join(notes)
-    return fig
+        note = f"Red dotted line: the {target:.0f}% 72-hour follow-up expectation."
+    return noted(fig, shown, ["pct_72h", "pct_readmit"], note,
+                 suppressed_note="* marks a ward type with too few discharges to show a rate.")
 
 
 WARD_TYPE = Chart(

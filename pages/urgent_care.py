@@ -38,6 +38,7 @@ def site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                              horizontal=True, unit="%")
     fig["layout"]["shapes"] = [{"type": "line", "x0": 95, "x1": 95, "yref": "paper", "y0": 0, "y1": 1,
                                 "line": {"color": "#DA291C", "dash": "dot"}}]
+    figures.percent_axis(fig)
     fig["note"] = "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time."
     return fig
 
@@ -98,10 +99,11 @@ def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["data"].append({"type": "scatter", "mode": "lines+markers", "name": "Emergency seen within 1 hour (%)",
                         "x": [f"{h:02d}" for h in shown["hour"]], "y": plottable(shown["pct_1h"]), "yaxis": "y2",
                         "line": {"color": figures.CONCERN}, "connectgaps": False})
+    # Ticks of its own (an overlaying axis otherwise copies the bars' grid: 29.1%, 58.1%...).
     fig["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 100], "ticksuffix": "%",
-                               "showgrid": False}
+                               "showgrid": False, "tickmode": "linear", "tick0": 0, "dtick": 25}
     fig["layout"]["showlegend"] = True
-    fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 52}
+    fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 52, "t": 36}  # the 100% tick clear of the mode bar
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Hour of referral"}}
     return fig
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cards import card_values
-from dashboard.charts import CHARTS, render
+from dashboard.charts import render
 from dashboard.data import clear_cache, flow_table
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Policy
@@ -21,6 +21,8 @@ from dashboard.filters import Filters
 from dashboard.metrics import compute_metrics
 from dashboard.periods import Period
 from tests.builders import row, write_extracts
+from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_no_small_numbers,
+                             check_published)
 
 YEAR = Filters("all", Period.from_months("2025-01", "2025-12"))
 NARROW = Filters("0-17", Period.from_months("2025-06", "2025-06"))
@@ -39,10 +41,6 @@ def page():
     return importlib.import_module("pages.inpatient")
 
 
-def chart_ids(page) -> list[str]:
-    return [chart_id for row_ in page.PAGE.rows for chart_id, _ in row_]
-
-
 @pytest.fixture()
 def fresh_cache():
     clear_cache()
@@ -57,30 +55,17 @@ def hand_made(tmp_path, **tables) -> Database:
 # --- the page on generated data ----------------------------------------------------------------
 
 def test_page_is_published_with_prefixed_chart_ids(page):
-    import dash
-
-    entry = dash.page_registry["pages.inpatient"]
-    assert (entry["path"], entry["name"], entry["order"]) == ("/inpatient", "Inpatient care", 3)
-    assert chart_ids(page) and all(c.startswith("ip-") and c in CHARTS for c in chart_ids(page))
+    check_published(page, "pages.inpatient", "/inpatient", "Inpatient care", 3, "ip-")
     assert page.PAGE.cards == ("admissions", "bed_days", "occupancy_pct", "out_of_area_bed_days", "median_los_days")
 
 
 def test_every_chart_draws_a_figure_for_all_ages_over_a_year(page, app_db):
-    for chart_id in chart_ids(page):
-        rendered = render(chart_id, YEAR)
-        assert not rendered.empty, chart_id
-        assert rendered.figure["data"], chart_id
-        assert not rendered.table.empty, chart_id
+    check_draws(chart_ids(page), YEAR)
 
 
 def test_a_narrow_filter_gives_a_message_or_a_figure_never_an_error(page, app_db):
-    for chart_id in chart_ids(page):
-        rendered = render(chart_id, NARROW)
-        figure = rendered.figure
-        # a figure, or a plain message (no activity, or every number suppressed)
-        assert figure["data"] or figure["layout"]["annotations"][0]["text"], chart_id
-        if rendered.empty:
-            assert figure["data"] == [], chart_id
+    # a figure, or a plain message (no activity, or every number suppressed)
+    check_message_or_figure(page, NARROW, suppressed_message=True)
 
 
 def test_occupancy_charts_show_the_plain_message_under_an_age_band(page, app_db):
@@ -91,29 +76,12 @@ def test_occupancy_charts_show_the_plain_message_under_an_age_band(page, app_db)
 
 
 def test_no_small_count_and_no_rate_on_a_small_denominator_is_shown(page, app_db):
-    policy = Policy.from_settings()
-    for filters in SOME_VIEWS:
-        for chart_id in chart_ids(page):
-            chart = CHARTS[chart_id]
-            rendered = render(chart_id, filters)
-            if rendered.empty:
-                continue
-            raw = chart.data(app_db, filters).reset_index(drop=True)
-            for field in chart.fields:
-                shown = list(rendered.table[field.label])
-                if field.kind == "count":
-                    assert not any(isinstance(v, (int, float)) and 0 < v < policy.threshold for v in shown), \
-                        (chart_id, field.name)
-                if field.kind in ("pct", "measure"):
-                    for value, den in zip(shown, raw[field.den]):
-                        if 0 < int(den) < policy.threshold:
-                            assert value == SUPPRESSED, (chart_id, field.name)
+    check_no_small_numbers(page, app_db, SOME_VIEWS)
 
 
 def test_cards_compute_for_all_ages_and_under_a_band(page, app_db):
-    cards = card_values(app_db, YEAR, page.PAGE.cards)
-    assert [c.key for c in cards] == list(page.PAGE.cards)
-    assert all(isinstance(c.value, (int, float)) for c in cards)
+    cards = check_cards(page, app_db, YEAR)
+    assert all(isinstance(c.value, (int, float)) for c in cards.values())
     narrow = {c.key: c.value for c in card_values(app_db, NARROW, page.PAGE.cards)}
     assert narrow["occupancy_pct"] is None  # occupancy is shown for all ages only
 

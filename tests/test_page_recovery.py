@@ -3,19 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import duckdb
 import pandas as pd
 import pytest
 
-from dashboard.cards import card_values
-from dashboard.charts import CHARTS, render
+from dashboard.charts import render
 from dashboard.data import by_period, clear_cache
-from dashboard.db import Database, load_sql
-from dashboard.disclosure import SUPPRESSED, Policy
+from dashboard.db import Database
+from dashboard.disclosure import Policy
 from dashboard.filters import Filters
 from dashboard.metrics import compute_metrics
 from dashboard.periods import Period
 from tests.builders import row, write_extracts
+from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_national_rounding,
+                             check_no_small_numbers, check_published, check_queries, extract)
 
 YEAR = Filters("all", Period.from_months("2025-01", "2025-12"))
 NARROW = Filters("0-17", Period.from_months("2025-06", "2025-06"))
@@ -39,16 +39,6 @@ def page(generated_data):
     return module
 
 
-def chart_ids(page) -> list[str]:
-    return [chart_id for row_ in page.PAGE.rows for chart_id, _ in row_]
-
-
-def extract(folder, name: str) -> pd.DataFrame:
-    """Return a raw extract read with pandas (independent of DuckDB and the queries)."""
-    files = sorted((folder / name).rglob("*.parquet"))
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
 def discharged_in_year(stays: pd.DataFrame) -> pd.DataFrame:
     return stays[(stays["discharged_at"] >= "2025-01-01") & (stays["discharged_at"] < "2026-01-01")]
 
@@ -61,64 +51,28 @@ def counted(stays: pd.DataFrame) -> pd.DataFrame:
 # --- the page -------------------------------------------------------------------------------
 
 def test_page_is_published_with_its_path_nav_and_prefixed_unique_charts(page):
-    import dash
-
-    entry = dash.page_registry["pages.recovery"]
-    assert (entry["path"], entry["name"], entry["order"]) == ("/recovery", "Recovery", 5)
-    ids = chart_ids(page)
-    assert len(ids) == len(set(ids)) and all(i.startswith("rec-") and i in CHARTS for i in ids)
+    check_published(page, "pages.recovery", "/recovery", "Recovery", 5, "rec-")
 
 
 @pytest.mark.parametrize("chart_id", ["rec-followup", "rec-readmit", "rec-discharges", "rec-returned-ae",
                                       "rec-destinations", "rec-followup-timing", "rec-ward-type"])
 def test_every_chart_draws_a_figure_for_all_ages_over_a_year(chart_id, page, app_db):
     assert chart_id in chart_ids(page)
-    rendered = render(chart_id, YEAR)
-    assert not rendered.empty, rendered.note
-    assert rendered.figure["data"], chart_id
-    assert len(rendered.table) > 0
+    check_draws([chart_id], YEAR)
 
 
 def test_a_narrow_selection_gives_a_message_or_a_figure_never_an_error(page, app_db):
-    for chart_id in chart_ids(page):
-        rendered = render(chart_id, NARROW)
-        if rendered.empty:
-            assert rendered.figure["data"] == [] and rendered.figure["layout"]["annotations"][0]["text"]
-        else:
-            assert rendered.figure["data"]
+    check_message_or_figure(page, NARROW)
 
 
 def test_no_small_count_or_rate_on_a_small_denominator_leaves_the_server(page, app_db):
-    threshold = Policy.from_settings().threshold
-    assert threshold == 8
-    checked = 0
-    for filters in FILTER_SETS:
-        for chart_id in chart_ids(page):
-            chart = CHARTS[chart_id]
-            rendered = render(chart_id, filters)
-            if rendered.empty:
-                continue
-            raw = chart.data(app_db, filters).reset_index(drop=True)
-            assert len(raw) == len(rendered.table)
-            for field in chart.fields:
-                cells = list(rendered.table[field.label])
-                if field.kind == "count":
-                    assert not any(isinstance(v, int) and 0 < v < threshold for v in cells), (chart_id, field.name)
-                elif field.kind in ("pct", "measure"):
-                    for den, cell in zip(raw[field.den], cells):
-                        if 0 < den < threshold:
-                            assert cell == SUPPRESSED, (chart_id, field.name, den, cell)
-                            checked += 1
+    checked = check_no_small_numbers(page, app_db, FILTER_SETS)
     assert checked > 0  # the small generated population does produce small denominators
 
 
 def test_cards_compute_and_agree_with_the_metrics_where_shown(page, app_db):
-    cards = {c.key: c for c in card_values(app_db, YEAR, page.PAGE.cards)}
+    cards = check_cards(page, app_db, YEAR)
     assert list(cards) == ["discharges", "followup_72h_pct", "readmit_30d_pct", "median_los_days"]
-    truth = compute_metrics(app_db, YEAR)
-    for key, card in cards.items():
-        if card.value not in (SUPPRESSED, None):
-            assert card.value == pytest.approx(truth[key]), key
 
 
 def test_return_to_ae_is_a_rate_of_discharges_with_spc_reading(page, app_db):
@@ -131,12 +85,7 @@ def test_return_to_ae_is_a_rate_of_discharges_with_spc_reading(page, app_db):
 
 
 def test_charts_render_under_the_national_rounding_rule(page, app_db):
-    national = Policy(8, "national")
-    for chart_id in chart_ids(page):
-        table = render(chart_id, YEAR, policy=national).table
-        for field in CHARTS[chart_id].fields:
-            if field.kind == "count":
-                assert all(v in (SUPPRESSED, None) or v % 5 == 0 for v in table[field.label]), chart_id
+    check_national_rounding(page, YEAR)
 
 
 # --- the numbers against the extract ------------------------------------------------------
@@ -196,12 +145,7 @@ def test_ward_type_follow_up_and_readmission_match_pandas(page, generated_data, 
 # --- the queries on hand-made rows (boundaries the generated data may not hit) --------------
 
 def test_queries_follow_the_house_rules():
-    allowed = {"period_start", "period_end", "age_min", "age_max", "grain"}
-    for name in QUERIES:
-        sql = load_sql(name)
-        assert "Returns:" in sql.doc, name
-        assert sql.params <= allowed, name
-        assert len(duckdb.extract_statements(sql.sql)) == 1, name
+    check_queries(QUERIES)
 
 
 def test_follow_up_bands_are_inclusive_at_their_upper_end(tmp_path):
