@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -176,12 +177,20 @@ def ensure_catalog(data_dir: Path) -> Path:
     return target
 
 
-def _prune_catalogs(keep: Path, keep_count: int = 4) -> None:
-    """Delete all but the newest few catalogs (an old one may still be open: unlinking is safe)."""
+def _prune_catalogs(keep: Path, keep_count: int = 4, idle_seconds: float = 3600) -> None:
+    """Delete catalogs beyond the newest few that nobody has opened for an hour.
+
+    Another process may serve other data from this folder, so only idle catalogs go
+    (opening one marks it used); one still open elsewhere stays readable when unlinked.
+    """
+    now = time.time()
     catalogs = sorted(keep.parent.glob("catalog-*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in catalogs[keep_count:]:
-        if old != keep:
-            old.unlink(missing_ok=True)
+        try:
+            if old != keep and now - old.stat().st_mtime > idle_seconds:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 class Database:
@@ -203,12 +212,18 @@ class Database:
         return fingerprint(self.data_dir)
 
     def _connect(self, version: str) -> duckdb.DuckDBPyConnection:
-        path = ensure_catalog(self.data_dir)
-        # Read-only, and no file access at all: every query reads only the catalog's tables.
-        return duckdb.connect(str(path), read_only=True, config={
-            "threads": self._threads, "memory_limit": self._memory_limit,
-            "enable_external_access": False, "lock_configuration": True,
-        })
+        config = {"threads": self._threads, "memory_limit": self._memory_limit,
+                  "enable_external_access": False, "lock_configuration": True}
+        for attempt in (1, 2):
+            path = ensure_catalog(self.data_dir)
+            try:
+                os.utime(path)  # mark it in use, so no other process prunes it
+                # Read-only, and no file access at all: every query reads only the catalog's tables.
+                return duckdb.connect(str(path), read_only=True, config=config)
+            except (FileNotFoundError, duckdb.IOException):
+                if attempt == 2:  # pruned between the check and the open: build it again once
+                    raise
+        raise AssertionError("unreachable")
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """Return this process's connection to the current data, opening it after any fork or load."""

@@ -1,9 +1,15 @@
 """Shared fixtures: one small generated data set, and the app's Database pointed at it."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests build their catalogs in a folder of their own, never beside the developer's data
+# (and never in another test run's folder).
+os.environ.setdefault("MHFLOW_CATALOG_DIR", tempfile.mkdtemp(prefix="mhflow-catalogs-"))
 
 from dashboard import runtime
 from dashboard.data import clear_cache
