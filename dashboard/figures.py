@@ -90,7 +90,7 @@ def message_figure(text: str) -> dict[str, Any]:
 
 
 def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
+    if value is None or value != value:  # None or NaN (pandas turns None into NaN in a float column)
         return "–"
     if unit == "%":
         return f"{value:.1f}%"

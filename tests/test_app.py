@@ -134,3 +134,13 @@ def test_cards_from_monthly_sums_equal_the_period_metrics(app_db):
     for card in card_values(app_db, filters, tuple(METRICS), Policy(0)):
         for shown, expected in ((card.value, exact[card.key]), (card.previous, previous[card.key])):
             assert shown == pytest.approx(expected), card.key
+
+
+def test_a_median_with_empty_months_draws_gaps_not_errors(app_db):
+    # Months with no departures give a median of None -> NaN in pandas; the chart must still draw.
+    from dashboard.figures import spc_figure
+    from dashboard.spc import spc
+
+    values = [float("nan"), 12.0, None]
+    fig = spc_figure(["Jan", "Feb", "Mar"], values, spc(values), name="Median", unit="min")
+    assert fig["data"][0]["hovertext"][0] == "Jan: –"
