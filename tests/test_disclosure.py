@@ -53,3 +53,97 @@ def test_protect_keeps_only_the_fields_and_protects_each():
     assert list(shown.columns) == ["site", "n", "pct"]
     assert shown["n"].tolist() == [SUPPRESSED, 40]
     assert shown["pct"].tolist() == [SUPPRESSED, 75.0]
+
+
+# --- secondary suppression ---------------------------------------------------------------------
+
+def shown_column(raw: dict, *fields: Field, policy: Policy = LOCAL) -> dict:
+    return protect(pd.DataFrame(raw), fields, policy).to_dict("list")
+
+
+def test_a_lone_hidden_cell_of_a_partition_hides_the_next_smallest_non_zero_cell():
+    # Categories adding up to a total shown on a card: 3 alone would be total - 20 - 9 - 40.
+    shown = shown_column({"n": [20, 3, 0, 9, 40]}, Field("n", "N", "count", partition=True))
+    assert shown["n"] == [20, SUPPRESSED, 0, SUPPRESSED, 40]
+
+
+def test_a_partition_with_two_hidden_cells_or_none_is_left_alone():
+    assert shown_column({"n": [20, 3, 5, 40]}, Field("n", "N", "count", partition=True))["n"] == [
+        20, SUPPRESSED, SUPPRESSED, 40]
+    assert shown_column({"n": [20, 0, 40]}, Field("n", "N", "count", partition=True))["n"] == [20, 0, 40]
+
+
+def test_ties_hide_the_first_row_and_zeros_are_never_hidden():
+    shown = shown_column({"n": [0, 12, 12, 4]}, Field("n", "N", "count", partition=True))
+    assert shown["n"] == [0, SUPPRESSED, 12, SUPPRESSED]
+
+
+def test_without_the_declaration_only_primary_suppression_applies():
+    assert shown_column({"n": [20, 3, 9]}, Field("n", "N", "count"))["n"] == [20, SUPPRESSED, 9]
+
+
+def test_a_row_total_shown_beside_its_parts_hides_a_second_part():
+    fields = (Field("informal", "Informal", "count"), Field("detained", "Detained", "count"),
+              Field("all", "All", "count", parts=("informal", "detained")))
+    shown = shown_column({"informal": [3, 30, 2], "detained": [40, 50, 3], "all": [43, 80, 5]}, *fields)
+    assert shown["informal"] == [SUPPRESSED, 30, SUPPRESSED]
+    assert shown["detained"] == [SUPPRESSED, 50, SUPPRESSED]
+    assert shown["all"] == [43, 80, SUPPRESSED]  # a hidden total needs nothing more
+
+
+def test_rows_and_columns_are_repeated_until_nothing_can_be_worked_out():
+    # Hiding the second part of row 0 leaves its column with one hidden cell: that column hides more.
+    fields = (Field("a", "A", "count", partition=True), Field("b", "B", "count", partition=True),
+              Field("all", "All", "count", parts=("a", "b")))
+    shown = shown_column({"a": [2, 50, 60], "b": [30, 9, 70], "all": [32, 59, 130]}, *fields)
+    assert shown["a"] == [SUPPRESSED, SUPPRESSED, 60]
+    assert shown["b"] == [SUPPRESSED, SUPPRESSED, 70]
+    for column in ("a", "b"):
+        assert sum(v == SUPPRESSED for v in shown[column]) != 1
+    for row in range(3):
+        assert [shown["a"][row], shown["b"][row]].count(SUPPRESSED) != 1
+
+
+def test_groups_by_a_label_column_are_partitions_of_their_own():
+    raw = {"from": ["A&E", "A&E", "A&E", "S136", "S136"], "to": ["Home", "Ward", "Left", "Home", "Ward"],
+           "people": [100, 5, 30, 40, 50]}
+    shown = shown_column(raw, Field("from", "From"), Field("to", "To"),
+                         Field("people", "People", "count", partition="from"))
+    assert shown["people"] == [100, SUPPRESSED, SUPPRESSED, 40, 50]
+    both = shown_column(raw, Field("from", "From"), Field("to", "To"),
+                        Field("people", "People", "count", partition=("from", "to")))
+    assert both["people"].count(SUPPRESSED) >= 2 and both["people"][1] == SUPPRESSED
+
+
+def test_a_rate_is_hidden_beside_its_hidden_numerator_or_denominator():
+    fields = (Field("delayed", "Delayed days", "count"), Field("beds", "Bed days", "count"),
+              Field("share", "Share (%)", "pct", num="delayed", den="beds"))
+    shown = shown_column({"delayed": [5, 0, 40], "beds": [900, 300, 400]}, *fields)
+    assert shown["share"] == [SUPPRESSED, 0.0, 10.0]  # 5/900 would give 5 back from 900
+
+
+def test_a_rate_can_hide_a_small_numerator_published_elsewhere():
+    assert LOCAL.pct(5, 900) == pytest.approx(100 * 5 / 900)
+    assert LOCAL.pct(5, 900, hide_small_numerator=True) == SUPPRESSED
+    assert LOCAL.pct(0, 900, hide_small_numerator=True) == 0.0
+    assert Policy(0).pct(5, 900, hide_small_numerator=True) == pytest.approx(100 * 5 / 900)
+
+
+def test_secondary_suppression_is_off_when_suppression_is_off():
+    fields = (Field("n", "N", "count", partition=True),)
+    assert shown_column({"n": [20, 3, 9]}, *fields, policy=Policy(0))["n"] == [20, 3, 9]
+
+
+def test_gaps_stay_none_not_nan():
+    shown = protect(pd.DataFrame({"m": [None, 12.5], "n": [0, 9]}),
+                    (Field("m", "Median", "measure", den="n"),), LOCAL)
+    assert shown["m"].tolist() == [None, 12.5]
+    from dashboard.disclosure import plottable
+
+    assert plottable([float("nan"), SUPPRESSED, None, 3]) == [None, None, None, 3.0]
+
+
+def test_the_explanation_mentions_secondary_suppression():
+    from dashboard.disclosure import explain
+
+    assert "worked out from a total" in explain(LOCAL)
