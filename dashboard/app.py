@@ -61,7 +61,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
-    security.install(app.server)
+    security.install(app)
     import_pages()
     app.layout = shell
     return app

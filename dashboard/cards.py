@@ -31,6 +31,9 @@ class CardValue:
     note: str = ""
 
 
+COUNT_COLUMNS = frozenset(m.value for m in METRICS.values() if m.kind == "count")
+
+
 def shown_value(metric: Metric, row, age_band: str, policy: Policy):
     """Return a metric's value for one flow-table row, protected for display."""
     if metric.band_all_only and age_band != "all":
@@ -38,7 +41,10 @@ def shown_value(metric: Metric, row, age_band: str, policy: Policy):
     if metric.kind == "count":
         return policy.count(row[metric.value])
     if metric.kind == "pct":
-        return policy.pct(row[metric.value], row[metric.denominator])
+        # A rate whose numerator is itself a count metric (delayed days) would give that hidden
+        # count back when multiplied by its denominator shown elsewhere: hide it with the count.
+        return policy.pct(row[metric.value], row[metric.denominator],
+                          hide_small_numerator=metric.value in COUNT_COLUMNS)
     return policy.measure(row[metric.value], row[metric.denominator])
 
 
