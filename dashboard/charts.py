@@ -9,7 +9,7 @@ every chart is testable without a browser: ``render(chart_id, filters)``.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable
 
@@ -166,7 +166,14 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
     """Return the SPC trend chart of metric `key` (XmR, MDC rules, target where one is set)."""
     metric = METRICS[key]
     value_field = metric_field(key)
-    n_field = Field("records", "Records", "count") if metric.denominator else None
+    # Secondary suppression (disclosure module docstring): the buckets of a count add up to its card
+    # for the period, and `records` (the base of a rate or median) to the base of the card's figure.
+    # A rate whose numerator is a count metric of its own (published on a card) hides a small numerator.
+    if value_field.kind == "count":
+        value_field = replace(value_field, partition=True)
+    elif value_field.kind == "pct" and any(m.kind == "count" and m.value == metric.value for m in METRICS.values()):
+        value_field = replace(value_field, hide_small_numerator=True)
+    n_field = Field("records", "Records", "count", partition=True) if metric.denominator else None
 
     def data(db: Database, filters: Filters) -> pd.DataFrame:
         frame = with_labels(flow_table(db, filters, queries=metric.queries), filters)

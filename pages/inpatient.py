@@ -128,8 +128,9 @@ def length_of_stay_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 register(
     Chart("ip-admissions-source", "Admissions by source and legal status", admission_source_rows,
-          (Field("source", "Admission source"), Field("informal", "Informal", "count"),
-           Field("detained", "Detained", "count"), Field("admissions", "All admissions", "count")),
+          (Field("source", "Admission source"), Field("informal", "Informal", "count", partition=True),
+           Field("detained", "Detained", "count", partition=True),
+           Field("admissions", "All admissions", "count", partition=True, parts=("informal", "detained"))),
           admission_source_figure, "Stays admitted in the period", activity="admissions"),
     spc_chart("bed_days", "ip-bed-days", "Occupied bed days", "Nights spent on a ward, home system and out of area"),
     spc_chart("occupancy_pct", "ip-occupancy", "Bed occupancy",
@@ -140,15 +141,15 @@ register(
           (Field("ward", "Ward"), Field("ward_type_label", "Ward type"),
            Field("beds", "Commissioned beds (latest in period)", "reference"),
            Field("available_bed_days", "Available bed days", "reference"),
-           Field("bed_days", "Occupied bed days", "count"),
+           Field("bed_days", "Occupied bed days", "count", partition=True),
            Field("occupancy", "Occupancy (%)", "pct", num="bed_days", den="available_bed_days", unit="%")),
           ward_occupancy_figure, "Home-system wards; all ages only, as capacity is not split by age band",
           activity="available_bed_days",
           empty_text="Occupancy by ward is shown for all ages only: capacity is not split by age band."),
     Chart("ip-length-of-stay", "Length of stay of stays discharged", length_of_stay_rows,
           (Field("band", "Length of stay (nights)"),
-           *(Field(t, label, "count") for t, label in WARD_TYPE.items()),
-           Field("all_stays", "All ward types", "count")),
+           *(Field(t, label, "count", partition=True) for t, label in WARD_TYPE.items()),
+           Field("all_stays", "All ward types", "count", partition=True, parts=tuple(WARD_TYPE))),
           length_of_stay_figure, "Stays discharged in the period, by ward type", activity="all_stays"),
 )
 

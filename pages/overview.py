@@ -66,7 +66,7 @@ def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 PATHWAY = Chart(
     "overview-pathway", "Pathway from crisis to recovery", pathway_rows,
-    (Field("from", "From"), Field("to", "To"), Field("people", "People", "count")), pathway_figure,
+    (Field("from", "From"), Field("to", "To"), Field("people", "People", "count", partition=("from", "to"))), pathway_figure,
     "People and events in the period, linked across the five data sets", activity="people",
 )
 

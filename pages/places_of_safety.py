@@ -80,8 +80,8 @@ def stacked_trend_chart(chart_id: str, title: str, series: Mapping[str, tuple[st
 
     return Chart(
         chart_id, title, s136_trend,
-        (Field("period", "Period"), Field("detentions", "Detentions", "count"),
-         *(Field(col, label, "count") for col, (label, _) in series.items())),
+        (Field("period", "Period"), Field("detentions", "Detentions", "count", partition=True, parts=tuple(series)),
+         *(Field(col, label, "count", partition=True) for col, (label, _) in series.items())),
         figure, description, activity="detentions",
     )
 
@@ -144,9 +144,9 @@ def under18_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 UNDER18_CUSTODY = Chart(
     "pos-under18", "Under-18s taken to police custody (should be zero)", under18_rows,
-    (Field("period", "Period"), Field("under18_detentions", "Under-18 detentions", "count"),
-     Field("under18_custody", "Under-18s taken to police custody", "count"),
-     Field("under18_health_based", "Under-18s taken to a health-based place of safety", "count")),
+    (Field("period", "Period"), Field("under18_detentions", "Under-18 detentions", "count", partition=True),
+     Field("under18_custody", "Under-18s taken to police custody", "count", partition=True),
+     Field("under18_health_based", "Under-18s taken to a health-based place of safety", "count", partition=True)),
     under18_figure, "Children and young people detained under section 136, and how many went to a police cell",
     # Activity is every detention in the band: zero under-18s in custody is the answer to show, not "no data".
     activity="detentions",
@@ -189,10 +189,11 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 OVER_LIMIT = Chart(
     "pos-over-limit", "Detentions over the legal time limit", s136_trend,
-    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
-     Field("ended_recorded", "End time recorded", "count"),
-     Field("over_limit", "Over the legal limit", "count"),
-     Field("ended_not_recorded", "End time not recorded", "count"),
+    (Field("period", "Period"),
+     Field("detentions", "Detentions", "count", partition=True, parts=("ended_recorded", "ended_not_recorded")),
+     Field("ended_recorded", "End time recorded", "count", partition=True),
+     Field("over_limit", "Over the legal limit", "count", partition=True),
+     Field("ended_not_recorded", "End time not recorded", "count", partition=True),
      Field("median_hours", "Median hours detained", "measure", den="ended_recorded", unit="hours")),
     over_limit_figure, "Over 24 hours (36 if extended), of detentions with an end time recorded",
     activity="detentions",
@@ -217,7 +218,7 @@ def outcome_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 OUTCOME_MIX = Chart(
     "pos-outcomes", "Outcome of the detention", outcome_rows,
-    (Field("label", "Outcome"), Field("detentions", "Detentions", "count")),
+    (Field("label", "Outcome"), Field("detentions", "Detentions", "count", partition=True)),
     outcome_figure, "What happened after the Mental Health Act assessment",
 )
 
@@ -237,7 +238,7 @@ def intoxication_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 INTOXICATION = Chart(
     "pos-intoxication", "Intoxicated on arrival", s136_trend,
-    (Field("period", "Period"), Field("detentions", "Detentions", "count"),
+    (Field("period", "Period"), Field("detentions", "Detentions", "count", partition=True),
      Field("pct_intoxicated", "Intoxicated on arrival (%)", "pct", num="intoxicated", den="detentions", unit="%")),
     intoxication_figure, "Share of detentions, by period", activity="detentions",
 )
@@ -261,7 +262,7 @@ def ethnicity_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 ETHNICITY = Chart(
     "pos-ethnicity", "Detentions by ethnic group", ethnicity_rows,
-    (Field("label", "Ethnic group"), Field("detentions", "Detentions", "count"),
+    (Field("label", "Ethnic group"), Field("detentions", "Detentions", "count", partition=True),
      Field("pct_custody", "Taken to police custody (%)", "pct", num="police_custody", den="detentions", unit="%"),
      Field("pct_health_based", "Taken to a health-based place of safety (%)", "pct", num="health_based",
            den="detentions", unit="%")),
@@ -296,7 +297,7 @@ def repeat_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 REPEAT = Chart(
     "pos-repeat", "People detained more than once", repeat_rows,
     # Detentions are not shown beside people: 2 x people (or 3 x) would give away a suppressed count.
-    (Field("label", "Times detained"), Field("people", "People", "count")),
+    (Field("label", "Times detained"), Field("people", "People", "count", partition=True)),
     repeat_figure, "People by the number of section 136 detentions in the period (age at each detention)",
     activity="people",
 )

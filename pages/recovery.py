@@ -63,7 +63,7 @@ def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 RETURNED_AE_CHART = Chart(
     "rec-returned-ae", "Returned to A&E within 30 days of discharge", discharge_trend,
-    (Field("period", "Period"), RETURNED_AE, Field("discharges", "Discharges", "count")),
+    (Field("period", "Period"), RETURNED_AE, Field("discharges", "Discharges", "count", partition=True)),
     returned_ae_figure,
     "% of discharges followed by a mental health attendance at A&E within 30 days (the latest month's "
     "discharges have had less time to return)",
@@ -90,7 +90,7 @@ def destination_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 DESTINATION_MIX = Chart(
     "rec-destinations", "Where people went on discharge", destination_rows,
-    (Field("label", "Destination"), Field("stays_discharged", "Stays discharged", "count"),
+    (Field("label", "Destination"), Field("stays_discharged", "Stays discharged", "count", partition=True),
      Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges", unit="%")),
     destination_figure, "Every ward stay discharged in the period, by discharge destination",
 )
@@ -117,7 +117,7 @@ def timing_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 FOLLOW_UP_TIMING_CHART = Chart(
     "rec-followup-timing", "How soon people were followed up", timing_rows,
-    (Field("label", "Time to first community contact"), Field("discharges", "Discharges", "count")),
+    (Field("label", "Time to first community contact"), Field("discharges", "Discharges", "count", partition=True)),
     timing_figure, "Discharges in the period by time from discharge to first community contact",
 )
 
@@ -150,7 +150,7 @@ def ward_type_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 WARD_TYPE = Chart(
     "rec-ward-type", "Follow-up and readmission by ward type", ward_type_rows,
-    (Field("label", "Ward type"), Field("discharges", "Discharges", "count"),
+    (Field("label", "Ward type"), Field("discharges", "Discharges", "count", partition=True),
      Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges", unit="%"),
      Field("pct_readmit", "Readmitted within 30 days (%)", "pct", num="readmitted_30d", den="discharges",
            unit="%")),

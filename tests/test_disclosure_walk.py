@@ -467,7 +467,6 @@ def test_declared_partitions_leave_no_hidden_cell_recoverable(chart_id, registry
                     assert (raw[list(f.parts)].sum(axis=1) == raw[f.name]).all(), f"{where}: {f.name} ≠ sum of parts"
 
 
-@pytest.mark.xfail(strict=False, reason="the pages have not opted in yet: see RECOMMENDED and the report")
 def test_registered_charts_declare_their_partitions(registry):
     missing = []
     for chart_id, flags in RECOMMENDED.items():
