@@ -1,0 +1,325 @@
+"""Replay a page redraw over HTTP exactly as the browser does it.
+
+The request bodies are built from the app's own ``/_dash-dependencies`` (output
+strings, inputs, state, MATCH ids filled in) in the shape the Dash 4 renderer
+sends; ``browser.py`` checks them against bodies captured from Chromium.
+
+A redraw after a filter change is: the pages router (``_pages_location.search``
+changed) returns the page layout for the new query string; the browser then sends
+one ``draw_cards`` and one ``draw_chart`` request per chart on the page, in
+parallel (about six connections). Its wall time runs from sending the router
+request to the last chart/card response.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import requests
+
+from combos import Combo
+
+UPDATE = "/_dash-update-component"
+ROUTER_OUTPUT = "_pages_content.children"
+ABSENT = object()  # an input whose property the browser has never set: sent without "value"
+
+
+def id_string(component_id: Any) -> str:
+    """Return Dash's string form of a component id (dict ids: sorted keys, no spaces)."""
+    if isinstance(component_id, dict):
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return component_id
+
+
+def _parse_dep_id(text: str) -> Any:
+    return json.loads(text) if text.startswith("{") else text
+
+
+def _fill(dep_id: Any, match: dict[str, Any]) -> Any:
+    """Return the concrete id for a dependency id, MATCH wildcards taken from `match`."""
+    if not isinstance(dep_id, dict):
+        return dep_id
+    return {k: (match[k] if v == ["MATCH"] else v) for k, v in dep_id.items()}
+
+
+@dataclass
+class Dependency:
+    """One server callback as /_dash-dependencies describes it."""
+
+    output: str
+    outputs: list[tuple[Any, str]]
+    inputs: list[tuple[Any, str]]
+    state: list[tuple[Any, str]]
+
+    @classmethod
+    def from_json(cls, dep: dict[str, Any]) -> Dependency:
+        out = dep["output"]
+        parts = out[2:-2].split("...") if out.startswith("..") else [out]
+        outputs = [(_parse_dep_id(p.rsplit(".", 1)[0]), p.rsplit(".", 1)[1]) for p in parts]
+        return cls(out, outputs, [(_parse_dep_id(i["id"]), i["property"]) for i in dep["inputs"]],
+                   [(_parse_dep_id(s["id"]), s["property"]) for s in dep["state"]])
+
+    @property
+    def multi(self) -> bool:
+        return self.output.startswith("..")
+
+    def body(self, match: dict[str, Any], values: dict[tuple[str, str], Any], changed: list[tuple[Any, str]],
+             id_values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return the request body the renderer sends for this callback.
+
+        `values` maps (id string, property) to the value in the browser (ABSENT if unset);
+        `changed` lists the (id, property) pairs that triggered the call.
+        """
+        outputs = [{"id": _fill(i, match), "property": p} for i, p in self.outputs]
+
+        def entry(dep_id: Any, prop: str) -> dict[str, Any]:
+            concrete = _fill(dep_id, match)
+            item = {"id": concrete, "property": prop}
+            if prop == "id" and id_values is not None and id_string(concrete) in id_values:
+                item["value"] = id_values[id_string(concrete)]
+            else:
+                value = values.get((id_string(concrete), prop), ABSENT)
+                if value is not ABSENT:
+                    item["value"] = value
+            return item
+
+        body: dict[str, Any] = {
+            "output": self.output,
+            "outputs": outputs if self.multi else outputs[0],
+            "inputs": [entry(i, p) for i, p in self.inputs],
+            "changedPropIds": [f"{id_string(i)}.{p}" for i, p in changed],
+            "parsedChangedPropsIds": [i if isinstance(i, dict) else f"{i}.{p}" for i, p in changed],
+        }
+        if self.state:
+            body["state"] = [entry(i, p) for i, p in self.state]
+        return body
+
+
+@dataclass
+class AppCallbacks:
+    """The three callbacks a redraw uses, found in /_dash-dependencies."""
+
+    router: Dependency
+    chart: Dependency
+    cards: Dependency
+
+    @classmethod
+    def discover(cls, base: str, session: requests.Session) -> AppCallbacks:
+        deps = session.get(base + "/_dash-dependencies", timeout=30).json()
+        found: dict[str, Dependency] = {}
+        for dep in deps:
+            if dep.get("clientside_function"):
+                continue
+            d = Dependency.from_json(dep)
+            ids = [(i, p) for i, p in d.outputs]
+            if any(i == "_pages_content" and p == "children" for i, p in ids):
+                found["router"] = d
+            elif any(isinstance(i, dict) and i.get("type") == "chart-graph" and p == "figure" for i, p in ids):
+                found["chart"] = d
+            elif any(isinstance(i, dict) and i.get("type") == "cards" for i, p in ids):
+                found["cards"] = d
+        missing = {"router", "chart", "cards"} - found.keys()
+        if missing:
+            raise RuntimeError(f"callbacks not found in /_dash-dependencies: {sorted(missing)}")
+        return cls(found["router"], found["chart"], found["cards"])
+
+    def router_body(self, path: str, search: str, first_load: bool = False) -> dict[str, Any]:
+        """Return the router request after a filter change (only search changed), or on first load."""
+        values = {("_pages_location", "pathname"): path, ("_pages_location", "search"): search}
+        changed = [("_pages_location", "pathname"), ("_pages_location", "search")] if first_load else [
+            ("_pages_location", "search")]
+        return self.router.body({}, values, changed)
+
+    def chart_body(self, chart_id: str, store: dict[str, Any], selection: Any = ABSENT) -> dict[str, Any]:
+        """Return the draw_chart request for one chart of a freshly rendered page."""
+        match = {"chart": chart_id}
+        values = {("page-filters", "data"): store,
+                  (id_string({"chart": chart_id, "type": "chart-selection"}), "data"): selection}
+        id_values = {id_string({"chart": chart_id, "type": "chart-graph"}): {"type": "chart-graph", "chart": chart_id}}
+        changed = [({"chart": chart_id, "type": "chart-selection"}, "data")]
+        return self.chart.body(match, values, changed, id_values)
+
+    def cards_body(self, page_id: str, store: dict[str, Any]) -> dict[str, Any]:
+        """Return the draw_cards request for the page's card row."""
+        id_values = {id_string({"page": page_id, "type": "cards"}): {"type": "cards", "page": page_id}}
+        return self.cards.body({"page": page_id}, {("page-filters", "data"): store}, [], id_values)
+
+
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Yield every component (dict with 'props') in a serialised layout."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            if "props" in item and "type" in item:
+                yield item
+                for value in item["props"].values():
+                    if isinstance(value, (list, dict)):
+                        stack.append(value)
+            else:
+                stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
+
+
+@dataclass
+class PageLayout:
+    """What the router returned: the chart ids, the cards id and the page's filter store."""
+
+    chart_ids: list[str]
+    cards_page: str | None
+    store: dict[str, Any] | None
+    n_bytes: int
+
+
+def parse_router(payload: dict[str, Any], n_bytes: int) -> PageLayout:
+    """Return the chart ids, card id and store from a router response."""
+    layout = payload["response"]["_pages_content"]["children"]
+    charts, cards, store = [], None, None
+    for comp in walk(layout):
+        cid = comp["props"].get("id")
+        if isinstance(cid, dict) and cid.get("type") == "chart-graph":
+            charts.append(cid["chart"])
+        elif isinstance(cid, dict) and cid.get("type") == "cards":
+            cards = cid["page"]
+        elif cid == "page-filters":
+            store = comp["props"].get("data")
+    return PageLayout(charts, cards, store, n_bytes)
+
+
+@dataclass
+class CallResult:
+    """One callback request: what, how long (client wall time on loopback), and whether it was good."""
+
+    kind: str  # router | chart | cards
+    name: str
+    ms: float
+    ok: bool
+    status: int
+    n_bytes: int  # decoded body size
+    wire_bytes: int | None  # Content-Length as sent (compressed)
+    encoding: str
+    empty: bool = False  # a chart that drew its "no activity" message
+    error: str = ""
+
+
+@dataclass
+class Redraw:
+    """One page redraw for one filter combination."""
+
+    page: str
+    combo: Combo
+    ms: float
+    router: CallResult
+    calls: list[CallResult] = field(default_factory=list)
+    chart_ids: list[str] = field(default_factory=list)  # as the server's router laid the page out
+    n_cards: int | None = None  # cards the server drew
+
+    @property
+    def ok(self) -> bool:
+        return self.router.ok and all(c.ok for c in self.calls)
+
+
+class Client:
+    """A small pool of keep-alive HTTP connections (one requests.Session per thread)."""
+
+    def __init__(self, base: str, connections: int = 6) -> None:
+        self.base = base
+        self._local = threading.local()
+        self.pool = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="bench-http")
+        self.connections = connections
+
+    def session(self) -> requests.Session:
+        s = getattr(self._local, "session", None)
+        if s is None:
+            s = requests.Session()
+            # What Chromium sends; the app compresses responses (zstd for Chromium).
+            s.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+            self._local.session = s
+        return s
+
+    def post(self, kind: str, name: str, body: dict[str, Any], timeout: float = 120.0) -> tuple[CallResult, Any]:
+        """POST one callback; return its result and decoded JSON (None on failure)."""
+        t0 = time.perf_counter()
+        try:
+            r = self.session().post(self.base + UPDATE, data=json.dumps(body), timeout=timeout)
+            content = r.content
+            ms = (time.perf_counter() - t0) * 1000
+            wire = r.headers.get("Content-Length")
+            result = CallResult(kind, name, ms, r.status_code == 200, r.status_code, len(content),
+                                int(wire) if wire and wire.isdigit() else None, r.headers.get("Content-Encoding", ""))
+            if r.status_code != 200:
+                result.error = content[:300].decode("utf-8", "replace")
+                return result, None
+            return result, json.loads(content)
+        except (requests.RequestException, ValueError) as exc:
+            return CallResult(kind, name, (time.perf_counter() - t0) * 1000, False, 0, 0, None, "", error=repr(exc)), None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+def check_chart(result: CallResult, payload: Any, chart_id: str) -> None:
+    """Mark `result` bad unless the response holds a figure (data list + layout) for the chart."""
+    if payload is None:
+        return
+    try:
+        fig = payload["response"][id_string({"chart": chart_id, "type": "chart-graph"})]["figure"]
+        if not isinstance(fig.get("data"), list) or not isinstance(fig.get("layout"), dict):
+            raise ValueError("figure without data/layout")
+        result.empty = not fig["data"]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        result.ok, result.error = False, f"no figure in response: {exc!r}"
+
+
+def check_cards(result: CallResult, payload: Any, page_id: str, expected: int | None) -> int | None:
+    """Mark `result` bad unless the response holds the page's cards; return how many."""
+    if payload is None:
+        return None
+    try:
+        cards = payload["response"][id_string({"page": page_id, "type": "cards"})]["children"]
+        if not isinstance(cards, list) or not cards or (expected is not None and len(cards) != expected):
+            raise ValueError(f"{len(cards) if isinstance(cards, list) else '?'} cards, expected {expected or 'some'}")
+        return len(cards)
+    except (KeyError, TypeError, ValueError) as exc:
+        result.ok, result.error = False, f"bad cards response: {exc!r}"
+        return None
+
+
+def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: int | None = None,
+           first_load: bool = False) -> Redraw:
+    """Redraw `path` for `combo` as the browser does; return the timings (wall: router to last response)."""
+    t0 = time.perf_counter()
+    router, payload = client.post("router", "router", cbs.router_body(path, combo.query_string(), first_load))
+    if payload is None:
+        return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+    layout = parse_router(payload, router.n_bytes)
+    if not layout.chart_ids or layout.store is None:
+        router.ok, router.error = False, "router response without charts or page-filters store"
+        return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+    if layout.store != combo.store():
+        router.ok, router.error = False, f"page-filters store {layout.store} != {combo.store()}"
+
+    counted: list[int | None] = []
+
+    def cards_call() -> CallResult:
+        res, data = client.post("cards", "cards", cbs.cards_body(layout.cards_page, layout.store))
+        counted.append(check_cards(res, data, layout.cards_page, n_cards))
+        return res
+
+    def chart_call(chart_id: str) -> CallResult:
+        res, data = client.post("chart", chart_id, cbs.chart_body(chart_id, layout.store))
+        check_chart(res, data, chart_id)
+        return res
+
+    futures = []
+    if layout.cards_page:
+        futures.append(client.pool.submit(cards_call))
+    futures += [client.pool.submit(chart_call, c) for c in layout.chart_ids]
+    calls = [f.result() for f in futures]
+    return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router, calls, layout.chart_ids,
+                  counted[0] if counted else None)
