@@ -222,7 +222,7 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
         if not args.no_browser:
             b = browse_page(server.base, page.path, page.id, browser_combo, first, last,
                             n_charts, n_cards or 0, cbs, n_changes=args.browser_changes,
-                            seed=args.seed + 7, budget=args.browser_budget)
+                            seed=args.seed + 7, budget=args.browser_budget, timeout=args.browser_timeout)
             res["browser"] = asdict(b)
             bms = b.change_ms()
             log(f"{page.path}: browser first load {b.first_load_ms or float('nan'):.0f} ms, transfer "
@@ -466,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--browser-changes", type=int, default=10)
     ap.add_argument("--browser-budget", type=float, default=300, help="seconds per page in Chromium (>= 3 changes)")
+    ap.add_argument("--browser-timeout", type=float, default=150, help="seconds to wait for one load or change")
     ap.add_argument("--replay-budget", type=float, default=900, help="seconds per page for the HTTP replay")
     ap.add_argument("--baseline-budget", type=float, default=240, help="seconds per page for the pandas baseline")
     ap.add_argument("--check", type=int, default=2, help="combinations per page whose pandas answers are checked")

@@ -234,9 +234,7 @@ def browse_page(base: str, path: str, page_id: str, start: Combo, first, last, n
         driver.execute_script(WATCH_JS, _expected_text(start.filters()), n_charts, n_cards)
         driver.execute_script("window.__bench.t0 = 0;")
         ms = _wait(driver, timeout)
-        if ms is None:
-            raise TimeoutError("first load did not finish drawing")
-        result.first_load_ms = ms
+        # Bytes on the wire are counted even when drawing has not finished (every request has by then).
         entries = driver.execute_script(RESOURCES_JS)
         all_entries = entries["nav"] + entries["res"]
         result.transfer_bytes = int(sum(e["enc"] or 0 for e in all_entries))
@@ -244,6 +242,9 @@ def browse_page(base: str, path: str, page_id: str, start: Combo, first, last, n
         result.largest = sorted(((e["name"].split("?")[0].rsplit("/", 1)[-1], int(e["enc"] or 0)) for e in all_entries),
                                 key=lambda t: -t[1])[:5]
         check_bodies(result, _captured_bodies(driver), cbs, path, start)
+        if ms is None:
+            raise TimeoutError(f"first load did not finish drawing within {timeout:.0f} s")
+        result.first_load_ms = ms
 
         for i, (control, value, after) in enumerate(plan_changes(start, first, last, n_changes, seed)):
             if i >= 3 and time.perf_counter() - opened > budget:
