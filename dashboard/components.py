@@ -16,7 +16,8 @@ from dashboard.charts import CHARTS, Chart, band_text
 from dashboard.data import data_bounds
 from dashboard.disclosure import explain
 from dashboard.filters import Filters, parse_filters
-from dashboard.periods import Period, add_months, financial_years, last_12_months, month_label
+from dashboard.periods import (Period, add_months, financial_year_start, financial_years, last_12_months,
+                               month_label)
 from dashboard.runtime import get_db
 from dashboard.settings import AGE_BANDS, GRAINS
 
@@ -94,9 +95,13 @@ def _preset_value(period: Period) -> str:
 
 
 def month_options(first: date, last: date) -> list[dict[str, str]]:
-    """Return every month of the data, newest first, as dropdown options."""
+    """Return every month from the start of the data's first financial year, newest first.
+
+    The financial-year presets start in April, possibly before the data's first month;
+    each of their months must be an option, or choosing one would blank the control.
+    """
     months, month = [], last
-    while month >= first:
+    while month >= financial_year_start(first):
         months.append({"label": month.strftime("%b %Y"), "value": month_label(month)})
         month = add_months(month, -1)
     return months

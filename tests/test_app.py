@@ -144,3 +144,17 @@ def test_a_median_with_empty_months_draws_gaps_not_errors(app_db):
     values = [float("nan"), 12.0, None]
     fig = spc_figure(["Jan", "Feb", "Mar"], values, spc(values), name="Median", unit="min")
     assert fig["data"][0]["hovertext"][0] == "Jan: –"
+
+
+def test_every_preset_month_is_an_option_of_the_month_controls():
+    # A link or preset for the first financial year (April, before the data starts) must not be lost.
+    from datetime import date
+
+    from dashboard.components import month_options, period_presets
+
+    first, last = date(2021, 11, 1), date(2026, 10, 1)
+    months = {o["value"] for o in month_options(first, last)}
+    for preset in period_presets(first, last):
+        if preset["value"] != "custom":
+            start, end = preset["value"].split("|")
+            assert start in months and end in months, preset["label"]
