@@ -6,8 +6,9 @@ with DuckDB named parameters and returns a pandas DataFrame.
 Why it looks like this:
 - Queries run against a *catalog*: a DuckDB file holding each extract as a native
   table sorted by its anchor time, the shared macros, and tables derived once per
-  data set (``queries/_catalog.sql``: readmissions, returns to A&E, liaison sites),
-  so no request repeats a join across people. It is built once per version of the
+  data set (``queries/_catalog.sql``: readmissions, returns to A&E, liaison sites,
+  narrow sorted copies and monthly sums by single year of age; see queries/README.md),
+  so no request repeats a join across people and a long period reads few rows. It is built once per version of the
   data (a fingerprint of the parquet files), by ``load`` and ``generate`` ahead of
   time or on first use, and kept in the catalog folder (``MHFLOW_CATALOG_DIR``).
 - The catalog is opened read-only with no file access at all, so a query can read

@@ -1,17 +1,32 @@
 -- Presentation and arrival mode mix of A&E mental health attendances, optionally for one
 -- hour of arrival and day of the week ($hour -1 and $weekday -1 mean every hour / day).
 -- Returns: dimension ('presentation' or 'arrival_mode'), category, attendances, departure_recorded, within_4h
-WITH a AS (
-    SELECT presentation, arrival_mode, departure_at, minutes_between(arrival_at, departure_at) AS minutes
-    FROM ae_attendances
-    WHERE arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
+-- Every hour and day: rows come from ae_mix_monthly (queries/_catalog.sql), the counts by
+-- arrival month, age and category, summed over the period and band. One hour or day: from
+-- ae_times, the attendances with minutes = minutes_between(arrival_at, departure_at).
+WITH counts AS (
+    SELECT dimension, category, attendances AS n, departure_recorded AS n_recorded, within_4h AS n_within
+    FROM ae_mix_monthly
+    WHERE $hour = -1 AND $weekday = -1
+      AND month >= $period_start AND month < $period_end AND age BETWEEN $age_min AND $age_max
+    UNION ALL
+    SELECT 'presentation', presentation, 1, (minutes IS NOT NULL)::BIGINT, coalesce(minutes <= 240, false)::BIGINT
+    FROM ae_times
+    WHERE NOT ($hour = -1 AND $weekday = -1)
+      AND arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
+      AND ($hour = -1 OR hour(arrival_at) = $hour)
+      AND ($weekday = -1 OR isodow(arrival_at) = $weekday)
+    UNION ALL
+    SELECT 'arrival_mode', arrival_mode, 1, (minutes IS NOT NULL)::BIGINT, coalesce(minutes <= 240, false)::BIGINT
+    FROM ae_times
+    WHERE NOT ($hour = -1 AND $weekday = -1)
+      AND arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
       AND ($hour = -1 OR hour(arrival_at) = $hour)
       AND ($weekday = -1 OR isodow(arrival_at) = $weekday)
 )
-SELECT 'presentation' AS dimension, presentation AS category, count(*) AS attendances,
-       count(departure_at) AS departure_recorded, count(*) FILTER (WHERE minutes <= 240) AS within_4h
-FROM a GROUP BY ALL
-UNION ALL
-SELECT 'arrival_mode', arrival_mode, count(*), count(departure_at), count(*) FILTER (WHERE minutes <= 240)
-FROM a GROUP BY ALL
-ORDER BY dimension, attendances DESC
+SELECT dimension, category, sum(n)::BIGINT AS attendances,
+       sum(n_recorded)::BIGINT AS departure_recorded,
+       sum(n_within)::BIGINT AS within_4h
+FROM counts
+GROUP BY ALL
+ORDER BY dimension, attendances DESC, category

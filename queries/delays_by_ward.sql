@@ -5,31 +5,39 @@
 -- Bed days: nights d with admitted_at::date <= d < discharged_at::date (still in hospital: up to
 -- the period end), age band by the stay's age, as in the contract's delayed_pct.
 -- Out-of-area stays are grouped as ward 'out_of_area' with ward_type 'out_of_area'.
+-- Rows come from queries/_catalog.sql: ward_nights_monthly (each month's nights of stays discharged
+-- after their admission day, by age and ward), stays_unbounded (every other stay, counted here)
+-- and delay_wards (delays with their stay's ward, 'not_known' where the stay is missing).
 WITH stays AS (
-    SELECT stay_id, age,
-           CASE WHEN out_of_area THEN 'out_of_area' ELSE ward END AS ward,
-           CASE WHEN out_of_area THEN 'out_of_area' ELSE ward_type END AS ward_type,
+    SELECT age, ward, ward_type,
            admitted_at::DATE AS first_night,
            coalesce(discharged_at::DATE, $period_end::DATE) AS night_stop
-    FROM inpatient_stays
+    FROM stays_unbounded
 ),
-nights AS (
-    SELECT ward, any_value(ward_type) AS ward_type,
-           sum(date_diff('day', greatest(first_night, $period_start::DATE), least(night_stop, $period_end::DATE))) AS bed_days
+stay_nights AS (
+    SELECT ward, ward_type, nights AS bed_days
+    FROM ward_nights_monthly
+    WHERE month >= $period_start AND month < $period_end AND age BETWEEN $age_min AND $age_max
+    UNION ALL
+    SELECT ward, ward_type,
+           date_diff('day', greatest(first_night, $period_start::DATE), least(night_stop, $period_end::DATE))
     FROM stays
     WHERE first_night < $period_end AND night_stop > $period_start
       AND age BETWEEN $age_min AND $age_max
+),
+nights AS (
+    SELECT ward, any_value(ward_type) AS ward_type, sum(bed_days) AS bed_days
+    FROM stay_nights
     GROUP BY ward
 ),
 delays AS (
-    SELECT coalesce(s.ward, 'not_known') AS ward, coalesce(s.ward_type, 'not_known') AS ward_type,
-           greatest(d.delay_start, $period_start::DATE) AS counted_from,
-           least(coalesce(d.delay_end, $period_end::DATE), $period_end::DATE) AS counted_stop
-    FROM delayed_transfers d
-    LEFT JOIN stays s USING (stay_id)
-    WHERE d.delay_start < $period_end
-      AND (d.delay_end IS NULL OR d.delay_end > $period_start)
-      AND d.age BETWEEN $age_min AND $age_max
+    SELECT ward, ward_type,
+           greatest(delay_start, $period_start::DATE) AS counted_from,
+           least(coalesce(delay_end, $period_end::DATE), $period_end::DATE) AS counted_stop
+    FROM delay_wards
+    WHERE delay_start < $period_end
+      AND (delay_end IS NULL OR delay_end > $period_start)
+      AND age BETWEEN $age_min AND $age_max
 ),
 delayed AS (
     SELECT ward, any_value(ward_type) AS ward_type,

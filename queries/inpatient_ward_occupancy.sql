@@ -5,6 +5,8 @@
 -- available_bed_days: each day's beds of the ward's capacity rows valid that day (valid_from <= d
 -- and valid_to null or >= d), so a ward open for part of the period counts only those days.
 -- beds: commissioned beds on the last day in the period that the ward was open (0 if never).
+-- Nights come from queries/_catalog.sql: ward_nights_monthly (each month's nights of stays
+-- discharged after their admission day, by ward) and stays_unbounded (every other stay, counted here).
 WITH period AS (
     SELECT $period_start::DATE AS period_start, $period_end::DATE AS period_stop
 ),
@@ -12,15 +14,22 @@ stays AS (
     SELECT ward, ward_type,
            admitted_at::DATE AS first_night,
            coalesce(discharged_at::DATE, $period_end::DATE) AS night_stop
-    FROM inpatient_stays
+    FROM stays_unbounded
     WHERE NOT out_of_area
       AND admitted_at < $period_end
       AND (discharged_at IS NULL OR discharged_at::DATE > $period_start)
 ),
-nights AS (
-    SELECT ward, any_value(ward_type) AS ward_type,
-           sum(date_diff('day', greatest(first_night, period_start), least(night_stop, period_stop))) AS bed_days
+stay_nights AS (
+    SELECT ward, ward_type, nights AS bed_days
+    FROM ward_nights_monthly
+    WHERE NOT out_of_area AND month >= $period_start AND month < $period_end
+    UNION ALL
+    SELECT ward, ward_type, date_diff('day', greatest(first_night, period_start), least(night_stop, period_stop))
     FROM period JOIN stays ON first_night < period_stop AND night_stop > period_start
+),
+nights AS (
+    SELECT ward, any_value(ward_type) AS ward_type, sum(bed_days) AS bed_days
+    FROM stay_nights
     GROUP BY ward
 ),
 capacity AS (

@@ -2,23 +2,21 @@
 -- Returns: bucket, referrals, emergency, emergency_assessed, emergency_within_1h,
 --          emergency_not_recorded, urgent, urgent_assessed, urgent_within_24h, urgent_not_recorded
 -- "assessed" = assessed_at recorded; response targets: emergency <= 60 min, urgent <= 1440 min.
-WITH r AS (
-    SELECT referred_at, urgency, minutes_between(referred_at, assessed_at) AS minutes
-    FROM liaison_referrals
-    WHERE referred_at >= $period_start AND referred_at < $period_end
-      AND age BETWEEN $age_min AND $age_max
-)
+-- Rows come from liaison_monthly (queries/_catalog.sql): the same counts by referral month and
+-- age, summed over the bucket's months and the age band.
 SELECT
-    bucket_start(referred_at::DATE, $grain, $period_start) AS bucket,
-    count(*) AS referrals,
-    count(*) FILTER (WHERE urgency = 'emergency') AS emergency,
-    count(minutes) FILTER (WHERE urgency = 'emergency') AS emergency_assessed,
-    count(*) FILTER (WHERE urgency = 'emergency' AND minutes <= 60) AS emergency_within_1h,
-    count(*) FILTER (WHERE urgency = 'emergency' AND minutes IS NULL) AS emergency_not_recorded,
-    count(*) FILTER (WHERE urgency = 'urgent') AS urgent,
-    count(minutes) FILTER (WHERE urgency = 'urgent') AS urgent_assessed,
-    count(*) FILTER (WHERE urgency = 'urgent' AND minutes <= 1440) AS urgent_within_24h,
-    count(*) FILTER (WHERE urgency = 'urgent' AND minutes IS NULL) AS urgent_not_recorded
-FROM r
+    bucket_start(month, $grain, $period_start) AS bucket,
+    sum(referrals)::BIGINT AS referrals,
+    sum(emergency)::BIGINT AS emergency,
+    sum(emergency_assessed)::BIGINT AS emergency_assessed,
+    sum(emergency_within_1h)::BIGINT AS emergency_within_1h,
+    sum(emergency_not_recorded)::BIGINT AS emergency_not_recorded,
+    sum(urgent)::BIGINT AS urgent,
+    sum(urgent_assessed)::BIGINT AS urgent_assessed,
+    sum(urgent_within_24h)::BIGINT AS urgent_within_24h,
+    sum(urgent_not_recorded)::BIGINT AS urgent_not_recorded
+FROM liaison_monthly
+WHERE month >= $period_start AND month < $period_end
+  AND age BETWEEN $age_min AND $age_max
 GROUP BY ALL
 ORDER BY bucket

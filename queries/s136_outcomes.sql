@@ -7,4 +7,4 @@ FROM s136_detentions
 WHERE detained_at >= $period_start AND detained_at < $period_end
   AND age BETWEEN $age_min AND $age_max
 GROUP BY ALL
-ORDER BY detentions DESC
+ORDER BY detentions DESC, outcome
