@@ -138,7 +138,8 @@ class AppCallbacks:
         """Return the draw_chart request for one chart of a freshly rendered page."""
         match = {"chart": chart_id}
         values = {("page-filters", "data"): store,
-                  (id_string({"chart": chart_id, "type": "chart-selection"}), "data"): selection}
+                  (id_string({"chart": chart_id, "type": "chart-selection"}), "data"): selection,
+                  (id_string({"chart": chart_id, "type": "chart-toggle"}), "n_clicks"): 0}  # table view closed
         id_values = {id_string({"chart": chart_id, "type": "chart-graph"}): {"type": "chart-graph", "chart": chart_id}}
         changed = [({"chart": chart_id, "type": "chart-selection"}, "data")]
         return self.chart.body(match, values, changed, id_values)

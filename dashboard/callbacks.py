@@ -76,17 +76,43 @@ def carry_filters_in_nav(search, ids):
     return [f"{i['path']}{search or ''}" for i in ids]
 
 
+def table_shown(n_clicks: Any) -> bool:
+    """Return whether a chart's table view is open (its toggle was pressed an odd number of times)."""
+    return isinstance(n_clicks, int) and n_clicks % 2 == 1
+
+
 @callback(
     Output({"type": "chart-graph", "chart": MATCH}, "figure"),
     Output({"type": "chart-table", "chart": MATCH}, "children"),
     Output({"type": "chart-note", "chart": MATCH}, "children"),
     Input("page-filters", "data"), Input({"type": "chart-selection", "chart": MATCH}, "data"),
-    State({"type": "chart-graph", "chart": MATCH}, "id"),
+    State({"type": "chart-graph", "chart": MATCH}, "id"), State({"type": "chart-toggle", "chart": MATCH}, "n_clicks"),
 )
-def draw_chart(filters_data, selection, graph_id):
-    """Draw one chart (figure, table view and SPC reading) for the page's filters."""
+def draw_chart(filters_data, selection, graph_id, toggled=0):
+    """Draw one chart (figure and SPC reading) for the page's filters, and its table if it is open.
+
+    A table is as many components as cells: drawing every chart's table on every filter
+    change cost seconds in the browser for tables nobody had opened, so a closed table is
+    left alone and drawn by ``draw_table`` when it is opened.
+    """
     rendered = render(graph_id["chart"], filters_from_store(filters_data), selection=clean_selection(selection))
-    return rendered.figure, table_component(rendered.table), rendered.note
+    table = table_component(rendered.table) if table_shown(toggled) else no_update
+    return rendered.figure, table, rendered.note
+
+
+@callback(
+    Output({"type": "chart-table", "chart": MATCH}, "children", allow_duplicate=True),
+    Input({"type": "chart-toggle", "chart": MATCH}, "n_clicks"),
+    State("page-filters", "data"), State({"type": "chart-selection", "chart": MATCH}, "data"),
+    State({"type": "chart-toggle", "chart": MATCH}, "id"),
+    prevent_initial_call=True,
+)
+def draw_table(toggled, filters_data, selection, toggle_id):
+    """Draw a chart's table view when it is opened (for the filters and selection of the moment)."""
+    if not table_shown(toggled):
+        return no_update
+    rendered = render(toggle_id["chart"], filters_from_store(filters_data), selection=clean_selection(selection))
+    return table_component(rendered.table)
 
 
 @callback(

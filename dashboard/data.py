@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from datetime import date
 from typing import Any
 
@@ -28,21 +29,40 @@ MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days"}
 
 _CACHE_SIZE = 512
 _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_inflight: dict[tuple, Future] = {}
 _cache_lock = threading.Lock()
 
 
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    """Return the named query's rows, memoised on (data, query, parameters)."""
+    """Return the named query's rows, memoised on (data, query, parameters).
+
+    A page's charts are drawn by parallel requests that often need the same query (a
+    trend and its cards); the first runs it and the others wait for its answer rather
+    than run it again at the same time.
+    """
     key = (id(db), db.version(), name, tuple(sorted(params.items())))
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key].copy()
-    frame = db.query(name, params)
+        pending = _inflight.get(key)
+        if pending is None:
+            _inflight[key] = future = Future()
+    if pending is not None:
+        return pending.result().copy()
+    try:
+        frame = db.query(name, params)
+    except BaseException as exc:
+        with _cache_lock:
+            _inflight.pop(key, None)
+        future.set_exception(exc)
+        raise
     with _cache_lock:
         _cache[key] = frame
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
+        _inflight.pop(key, None)
+    future.set_result(frame)
     return frame.copy()
 
 

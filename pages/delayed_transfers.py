@@ -155,14 +155,23 @@ def ward_rows(db: Database, filters: Filters) -> pd.DataFrame:
                        ward_type_label=[WARD_TYPE.get(t, t) for t in rows["ward_type"]])
 
 
+WARDS_CHARTED = 25  # a regional or national extract has hundreds of wards: the chart shows the most delayed
+
+
 def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return delayed days by ward as horizontal bars coloured by ward type."""
+    """Return delayed days by ward as horizontal bars coloured by ward type, most delayed first.
+
+    At most WARDS_CHARTED wards are drawn (ranked on the shown values, a suppressed one
+    last, so the ranking says nothing a hidden value does not); the table lists every ward.
+    """
     if not drawable(shown["delayed_days"]):
         return all_suppressed()
-    values = plottable(shown["delayed_days"])
-    types = list(dict.fromkeys(shown["ward_type_label"]))
-    series = [(t, [v if wt == t else None for v, wt in zip(values, shown["ward_type_label"])]) for t in types]
-    fig = figures.bar_figure(shown["ward_label"], series, horizontal=True, stacked=True)
+    rank = pd.Series([-1 if v is None else v for v in plottable(shown["delayed_days"])], index=shown.index)
+    top = shown.loc[rank.sort_values(ascending=False, kind="stable").index[:WARDS_CHARTED]]
+    values = plottable(top["delayed_days"])
+    types = list(dict.fromkeys(top["ward_type_label"]))
+    series = [(t, [v if wt == t else None for v, wt in zip(values, top["ward_type_label"])]) for t in types]
+    fig = figures.bar_figure(top["ward_label"], series, horizontal=True, stacked=True)
     colour_of = {label: figures.PALETTE[i % len(figures.PALETTE)] for i, label in enumerate(WARD_TYPE.values())}
     for trace in fig["data"]:  # the same colour for a ward type whichever types are present
         trace["marker"] = {"color": colour_of.get(trace["name"], figures.NHS_MID_GREY)}
@@ -171,6 +180,9 @@ def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 40}
     fig["note"] = ("A delay belongs to the ward of its stay. The table adds bed days and delayed days as a share "
                    "of each ward's bed days.")
+    if len(shown) > len(top):
+        fig["note"] = (f"The {len(top)} wards with the most delayed days of {len(shown):,}; the table and CSV "
+                       f"list every ward. " + fig["note"])
     return fig
 
 
@@ -198,7 +210,7 @@ register(
            Field("bed_days", "Occupied bed days", "count", partition=True),
            Field("delayed_share", "Delayed days as a share of bed days (%)", "pct", num="delayed_days",
                  den="bed_days", unit="%")),
-          ward_figure, "Where the delayed days fall, by ward and ward type", activity="delayed_days"),
+          ward_figure, "Where the delayed days fall: the most delayed wards, by ward type", activity="delayed_days"),
 )
 
 PAGE = publish(Page(

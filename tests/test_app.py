@@ -71,7 +71,16 @@ def test_chart_callback_returns_figure_table_and_reading(app_db):
     figure, table, note = callbacks.draw_chart(STORE, None, {"type": "chart-graph", "chart": "uec-4h"})
     assert figure["data"] and figure["data"][0]["y"]
     assert "variation" in note or "points" in note
-    assert table is not None
+    assert table is no_update  # the table view is closed: not drawn
+
+
+def test_table_view_is_drawn_only_while_it_is_open(app_db):
+    graph, toggle = {"type": "chart-graph", "chart": "uec-sites"}, {"type": "chart-toggle", "chart": "uec-sites"}
+    opened = callbacks.draw_table(1, STORE, None, toggle)
+    assert "Site" in json.dumps(opened.to_plotly_json(), default=str)
+    assert callbacks.draw_table(2, STORE, None, toggle) is no_update  # closed again
+    redrawn = callbacks.draw_chart(STORE, None, graph, 3)[1]  # filters changed under an open table
+    assert json.dumps(redrawn.to_plotly_json(), default=str) == json.dumps(opened.to_plotly_json(), default=str)
 
 
 def test_drill_down_selection_narrows_the_mix(app_db):

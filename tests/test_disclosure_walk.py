@@ -503,9 +503,11 @@ def test_the_browser_cannot_change_the_threshold(registry, app_db):
     prying = {**store, "threshold": 0, "suppression_threshold": "0", "MHFLOW_SUPPRESSION_THRESHOLD": "0",
               "suppression_rule": "off", "policy": {"threshold": 0}}
     graph = {"type": "chart-graph", "chart": "uec-sites"}
-    plain = callbacks.draw_chart(store, None, graph)
+    plain = callbacks.draw_chart(store, None, graph, 1)  # table view open
     assert SUPPRESSED in json.dumps(plain[0]) + str(plain[1].to_plotly_json())
-    assert json.dumps(callbacks.draw_chart(prying, None, graph), default=str) == json.dumps(plain, default=str)
+    assert json.dumps(callbacks.draw_chart(prying, None, graph, 1), default=str) == json.dumps(plain, default=str)
+    toggle = {"type": "chart-toggle", "chart": "uec-sites"}
+    assert str(callbacks.draw_table(1, prying, None, toggle).to_plotly_json()) == str(plain[1].to_plotly_json())
 
     query = {"age_band": "0-17", "start": "2025-06", "end": "2025-06", "threshold": "0", "suppression": "off"}
     server = Flask(__name__)
@@ -513,7 +515,7 @@ def test_the_browser_cannot_change_the_threshold(registry, app_db):
                                      headers={"X-Suppression-Threshold": "0",
                                               "Cookie": "MHFLOW_SUPPRESSION_THRESHOLD=0"}):
         assert Policy.from_settings() == POLICY
-        assert json.dumps(callbacks.draw_chart(prying, None, graph), default=str) == json.dumps(plain, default=str)
+        assert json.dumps(callbacks.draw_chart(prying, None, graph, 1), default=str) == json.dumps(plain, default=str)
         layout = page_frame(registry["urgent-care"], query).to_plotly_json()
     assert json.dumps(layout, default=str) == json.dumps(
         page_frame(registry["urgent-care"], {k: query[k] for k in ("age_band", "start", "end")}).to_plotly_json(),

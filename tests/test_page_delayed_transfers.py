@@ -9,6 +9,7 @@ import importlib
 import sys
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from dashboard.cards import card_values
@@ -173,3 +174,17 @@ def test_delays_by_ward_with_out_of_area_placements_together(page, delays_db):
     assert young["bed_days"].to_dict() == {"Oak": 0}  # no stays of that band: the share is not shown
     shown = render("dtoc-ward", Filters("0-17", Q1.period), db=delays_db, policy=Policy(0)).table
     assert shown["Delayed days as a share of bed days (%)"].tolist() == [None]
+
+
+def test_ward_chart_draws_the_most_delayed_wards_and_the_table_keeps_every_ward(page):
+    wards = [f"Ward {i:02d}" for i in range(40)]
+    shown = pd.DataFrame({
+        "ward_label": wards, "ward_type_label": ["Adult acute", "Older adult"] * 20,
+        "delayed_days": [SUPPRESSED if i == 39 else i for i in range(40)], "bed_days": [500] * 40,
+    })
+    fig = page.ward_figure(shown, Q1)
+    charted = [label for trace in fig["data"] for label, v in zip(trace["y"], trace["x"]) if v is not None]
+    assert len(fig["data"][0]["y"]) == page.WARDS_CHARTED
+    assert fig["data"][0]["y"][:3] == ["Ward 38", "Ward 37", "Ward 36"]  # most delayed first
+    assert "Ward 39" not in charted  # a suppressed ward ranks last, so its rank says nothing
+    assert f"The {page.WARDS_CHARTED} wards with the most delayed days of 40" in fig["note"]

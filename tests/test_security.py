@@ -307,7 +307,8 @@ def chart_request(store, chart: str = "uec-sites", selection=None, graph_id=None
                    {"id": {**key, "type": "chart-selection"}, "property": "data", "value": selection}],
         "changedPropIds": ["page-filters.data"],
         "state": [{"id": {**key, "type": "chart-graph"}, "property": "id",
-                   "value": graph_id if graph_id is not None else {**key, "type": "chart-graph"}}],
+                   "value": graph_id if graph_id is not None else {**key, "type": "chart-graph"}},
+                  {"id": {**key, "type": "chart-toggle"}, "property": "n_clicks", "value": 0}],
     }
 
 
