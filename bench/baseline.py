@@ -205,10 +205,14 @@ def ae_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     a = _events(x.ae, "arrival_at", p, ["arrival_at", "departure_at"])
     m = _minutes(a["departure_at"], a["arrival_at"])
     rec = ~np.isnan(m)
-    out = _by_bucket(a["arrival_at"], p, {"attendances": np.ones(len(a), np.int64), "departure_recorded": rec,
-                                          "departure_not_recorded": ~rec, "within_4h": m <= 240,
-                                          "over_12h": m > 720}, {"median_minutes": m})
-    return out
+    return _by_bucket(a["arrival_at"], p, {"attendances": np.ones(len(a), np.int64), "departure_recorded": rec,
+                                           "departure_not_recorded": ~rec, "within_4h": m <= 240,
+                                           "over_12h": m > 720})
+
+
+def ae_median_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    a = _events(x.ae, "arrival_at", p, ["arrival_at", "departure_at"])
+    return _by_bucket(a["arrival_at"], p, {}, {"median_minutes": _minutes(a["departure_at"], a["arrival_at"])})
 
 
 def liaison_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
@@ -586,7 +590,7 @@ def s136_repeat_detentions(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
 
 QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
     f.__name__: f for f in (
-        ae_by_period, liaison_by_period, s136_by_period, s136_under18_by_period, admissions_by_period,
+        ae_by_period, ae_median_by_period, liaison_by_period, s136_by_period, s136_under18_by_period, admissions_by_period,
         bed_days_by_period, delayed_days_by_period, delays_by_org_by_period, delays_by_reason, delays_by_ward,
         delays_open_at_period_end, discharge_destinations, discharges_by_period, inpatient_admissions_by_source,
         inpatient_length_of_stay, inpatient_ward_occupancy, liaison_by_hour, liaison_by_site, ae_by_hour_weekday,

@@ -7,7 +7,7 @@ from dash import html
 
 import pandas as pd
 
-from dashboard.data import MEDIAN_COLUMNS, by_period, data_bounds, flow_table
+from dashboard.data import MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, flow_table
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Policy
 from dashboard.filters import Filters
@@ -83,11 +83,11 @@ def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: P
     One monthly query per source spans the previous and the current period: counts,
     numerators, denominators and bed days add up exactly over months, so the two
     headlines and the SPC series come from it. Medians do not add up: they get a
-    query over each whole period.
+    query over each whole period, and a monthly one over the current period for SPC.
     """
     policy = policy or Policy.from_settings()
     metrics = [METRICS[k] for k in keys]
-    queries = tuple(dict.fromkeys(q for m in metrics for q in m.queries))
+    queries = tuple(dict.fromkeys(q for m in metrics for q in m.queries if q not in MEDIAN_QUERIES))
     previous_period = filters.period.previous()
     bounds = data_bounds(db)
     has_previous = bounds is not None and previous_period.start >= bounds[0]
@@ -95,18 +95,21 @@ def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: P
     months = flow_table(db, span, "month", queries)
     current = months["bucket"] >= filters.period.start
     now, before = _totals(months[current]), _totals(months[~current])
+    monthly = months[current].reset_index(drop=True)
     for metric in metrics:
         if metric.kind == "median":  # medians come from the whole period, not from months
             now[metric.value] = by_period(db, metric.query, filters, "period")[metric.value].iloc[0]
             before[metric.value] = by_period(db, metric.query, filters.with_period(previous_period),
                                              "period")[metric.value].iloc[0]
-    monthly = months[current]
+            if metric.value not in monthly:  # a median-only query: its months, for the SPC icons
+                monthly[metric.value] = by_period(db, metric.query, filters, "month")[metric.value].to_numpy()
     targets = get_settings().targets
+    month_rows = monthly.to_dict("records")
     cards = []
     for metric in metrics:
         value = shown_value(metric, now, filters.age_band, policy)
         prev = shown_value(metric, before, filters.age_band, policy)
-        series = [shown_value(metric, row, filters.age_band, policy) for _, row in monthly.iterrows()]
+        series = [shown_value(metric, row, filters.age_band, policy) for row in month_rows]
         plottable = [v if isinstance(v, (int, float)) else None for v in series]
         result = spc(plottable, metric.better, targets.get(metric.key) if metric.kind == "pct" else None,
                      lower_bound=0.0)

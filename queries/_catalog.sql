@@ -57,6 +57,17 @@ SELECT arrival_at, date_trunc('month', arrival_at)::DATE AS month, age, site, pr
 FROM ae_attendances
 ORDER BY arrival_at;
 
+-- A&E counts by arrival month and age (ae_by_period; its median comes from ae_times).
+CREATE TABLE ae_monthly AS
+SELECT month, age,
+       count(*) AS attendances,
+       count(minutes) AS departure_recorded,
+       count(*) FILTER (WHERE minutes <= 240) AS within_4h,
+       count(*) FILTER (WHERE minutes > 720) AS over_12h
+FROM ae_times
+GROUP BY ALL
+ORDER BY month, age;
+
 -- A&E counts by arrival month, age, weekday (isodow) and hour of arrival.
 CREATE TABLE ae_hour_weekday_monthly AS
 SELECT date_trunc('month', arrival_at)::DATE AS month, age,
