@@ -41,8 +41,12 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
 # Installed before a change: records the click time, then the first double animation frame at which
 # the page shows the expected filters with every chart and card drawn and nothing loading.
 WATCH_JS = r"""
-const [expected, nCharts, nCards] = arguments;
+const [expected, nCharts, nCards, inPlace] = arguments;
 window.__bench = {t0: null, done: null, polls: 0};
+// Charts are redrawn in place: a chart is done when its graph holds a figure newer than the one shown now.
+const shownBefore = new Map(!inPlace ? [] : Array.from(document.querySelectorAll('div[id]'))
+  .filter(e => e.id.includes('"type":"chart-graph"'))
+  .map(e => [e.id, (e.querySelector('.js-plotly-plot') || {}).data]));
 document.addEventListener('click', e => { if (window.__bench.t0 === null) window.__bench.t0 = performance.now(); },
                           {capture: true, once: true});
 function ready() {
@@ -54,6 +58,7 @@ function ready() {
   for (const g of graphs) {
     const gd = g.querySelector('.js-plotly-plot');
     if (!gd || !gd._fullLayout || !gd.querySelector('.main-svg')) return false;
+    if (shownBefore.has(g.id) && gd.data === shownBefore.get(g.id)) return false;
     const ann = (gd.layout && gd.layout.annotations) || [];
     if (ann.length && ann[0].text === 'Loading…') return false;
   }
@@ -231,7 +236,7 @@ def browse_page(base: str, path: str, page_id: str, start: Combo, first, last, n
         driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
         driver.get(base + path + start.query_string())
         # First load: from navigation start (t0 = 0) to everything drawn.
-        driver.execute_script(WATCH_JS, _expected_text(start.filters()), n_charts, n_cards)
+        driver.execute_script(WATCH_JS, _expected_text(start.filters()), n_charts, n_cards, False)
         driver.execute_script("window.__bench.t0 = 0;")
         ms = _wait(driver, timeout)
         # Bytes on the wire are counted even when drawing has not finished (every request has by then).
@@ -254,12 +259,12 @@ def browse_page(base: str, path: str, page_id: str, start: Combo, first, last, n
             try:
                 if control == "grain":
                     target = driver.find_element(By.CSS_SELECTOR, f"label[for='_dbcprivate_radioitems_filter-grain_input_{value}']")
-                    driver.execute_script(WATCH_JS, _expected_text(after), n_charts, n_cards)
+                    driver.execute_script(WATCH_JS, _expected_text(after), n_charts, n_cards, True)
                     target.click()
                 else:
                     option = _click_option(driver, "filter-age-band" if control == "age_band" else "filter-preset", value)
                     label = option.find_element(By.XPATH, "./ancestor::label[1]")
-                    driver.execute_script(WATCH_JS, _expected_text(after), n_charts, n_cards)
+                    driver.execute_script(WATCH_JS, _expected_text(after), n_charts, n_cards, True)
                     label.click()
                 ms = _wait(driver, timeout)
                 if ms is None:

@@ -195,6 +195,7 @@ class App:
             return found[0]
 
         self.router = find(r"_pages_content\.children")
+        self.in_place = find(r"page-filters\.data")
         self.filters = find(r"filter-age-band\.value")
         self.nav = find(r'"nav-link"\}\.href')
         self.chart = find(r'"chart-graph"\}\.figure')
@@ -425,9 +426,12 @@ class User:
             self.search = new_search
             router = self.app.router.body(layout, None, ["_pages_location.search"], {
                 "_pages_location.pathname": self.path, "_pages_location.search": self.search})
-            page, _ = self.together([("router", router, True),
-                                     ("nav", self.app.nav.body(layout, None, ["url.search"]), False)])
+            # The page stays (the router answers no_update); its filters store takes the new view.
+            page, filters, _ = self.together([
+                ("router", router, True), ("in-place", self.app.in_place.body(layout, None, ["url.search"]), True),
+                ("nav", self.app.nav.body(layout, None, ["url.search"]), False)])
             self.apply(page)
+            self.apply(filters)
             self.redraw()
 
     def navigate(self) -> None:

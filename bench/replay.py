@@ -106,6 +106,7 @@ class AppCallbacks:
     router: Dependency
     chart: Dependency
     cards: Dependency
+    in_place: Dependency | None = None  # the URL's query string -> the page's filters store
 
     @classmethod
     def discover(cls, base: str, session: requests.Session) -> AppCallbacks:
@@ -122,10 +123,12 @@ class AppCallbacks:
                 found["chart"] = d
             elif any(isinstance(i, dict) and i.get("type") == "cards" for i, p in ids):
                 found["cards"] = d
+            elif ("page-filters", "data") in ids:
+                found["in_place"] = d
         missing = {"router", "chart", "cards"} - found.keys()
         if missing:
             raise RuntimeError(f"callbacks not found in /_dash-dependencies: {sorted(missing)}")
-        return cls(found["router"], found["chart"], found["cards"])
+        return cls(found["router"], found["chart"], found["cards"], found.get("in_place"))
 
     def router_body(self, path: str, search: str, first_load: bool = False) -> dict[str, Any]:
         """Return the router request after a filter change (only search changed), or on first load."""
@@ -143,6 +146,12 @@ class AppCallbacks:
         id_values = {id_string({"chart": chart_id, "type": "chart-graph"}): {"type": "chart-graph", "chart": chart_id}}
         changed = [({"chart": chart_id, "type": "chart-selection"}, "data")]
         return self.chart.body(match, values, changed, id_values)
+
+    def in_place_body(self, search: str, current_store: dict[str, Any] | None) -> dict[str, Any]:
+        """Return the request that gives the page the URL's new filters (the page itself stays)."""
+        assert self.in_place is not None
+        values = {("url", "search"): search, ("page-filters", "data"): current_store}
+        return self.in_place.body({}, values, [("url", "search")])
 
     def cards_body(self, page_id: str, store: dict[str, Any]) -> dict[str, Any]:
         """Return the draw_cards request for the page's card row."""
@@ -291,17 +300,42 @@ def check_cards(result: CallResult, payload: Any, page_id: str, expected: int | 
         return None
 
 
+_pages: dict[tuple[str, str], PageLayout] = {}  # (server, path) -> the page as last laid out, its store current
+
+
 def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: int | None = None,
            first_load: bool = False) -> Redraw:
-    """Redraw `path` for `combo` as the browser does; return the timings (wall: router to last response)."""
+    """Redraw `path` for `combo` as the browser does; return the timings (wall: first request to last response).
+
+    A first load asks the pages router for the page. After that a filter change keeps the
+    page: the router answers no_update, the in-place callback gives the page-filters store
+    the new view (both sent at once, as the renderer does), then cards and charts redraw.
+    """
     t0 = time.perf_counter()
-    router, payload = client.post("router", "router", cbs.router_body(path, combo.query_string(), first_load))
-    if payload is None:
-        return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
-    layout = parse_router(payload, router.n_bytes)
-    if not layout.chart_ids or layout.store is None:
-        router.ok, router.error = False, "router response without charts or page-filters store"
-        return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+    before: list[CallResult] = []  # the in-place call, when the page stays
+    known = _pages.get((client.base, path))
+    if first_load or known is None or cbs.in_place is None:
+        router, payload = client.post("router", "router", cbs.router_body(path, combo.query_string(), True))
+        if payload is None:
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+        layout = parse_router(payload, router.n_bytes)
+        if not layout.chart_ids or layout.store is None:
+            router.ok, router.error = False, "router response without charts or page-filters store"
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+        _pages[(client.base, path)] = layout
+    else:
+        layout = known
+        routed = client.pool.submit(client.post, "router", "router", cbs.router_body(path, combo.query_string()))
+        moved, answer = client.post("in-place", "in-place", cbs.in_place_body(combo.query_string(), layout.store))
+        router, routed_payload = routed.result()
+        before.append(moved)
+        if routed_payload is not None and "_pages_content" in (routed_payload.get("response") or {}):
+            router.ok, router.error = False, "the router rebuilt the page for a filter change"
+        if answer is None:
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, moved)
+        store = ((answer.get("response") or {}).get("page-filters") or {}).get("data", layout.store)
+        layout = PageLayout(layout.chart_ids, layout.cards_page, store, layout.n_bytes)
+        _pages[(client.base, path)] = layout
     if layout.store != combo.store():
         router.ok, router.error = False, f"page-filters store {layout.store} != {combo.store()}"
 
@@ -321,6 +355,6 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
     if layout.cards_page:
         futures.append(client.pool.submit(cards_call))
     futures += [client.pool.submit(chart_call, c) for c in layout.chart_ids]
-    calls = [f.result() for f in futures]
+    calls = before + [f.result() for f in futures]
     return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router, calls, layout.chart_ids,
                   counted[0] if counted else None)

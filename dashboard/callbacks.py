@@ -13,7 +13,8 @@ from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback
 
 from dashboard.cards import card_component, card_values
 from dashboard.charts import render, to_csv
-from dashboard.components import PAGES, filters_from_store, table_component
+from dashboard.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
+                                   table_component)
 from dashboard.data import data_bounds
 from dashboard.filters import Filters, parse_filters
 from dashboard.periods import Period, month_label
@@ -67,6 +68,32 @@ def clean_selection(selection: Any) -> dict[str, int]:
 def on_filter_change(search, age_band, preset, start, end, grain):
     """Keep the filter controls and the URL's query string in step."""
     return sync_filters(ctx.triggered_id, search, age_band, preset, start, end, grain)
+
+
+def filters_view(search: str | None) -> tuple[dict[str, str], str, list[Any]] | None:
+    """Return (page-filters store, filters in words, notices) for a URL query string; None without data."""
+    bounds = data_bounds(get_db())
+    if bounds is None:
+        return None
+    query = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    parsed = parse_filters(query, *bounds)
+    return filters_to_store(parsed.filters), describe(parsed.filters), notice_alerts(parsed.notices)
+
+
+@callback(
+    Output("page-filters", "data"), Output("page-context", "children"), Output("print-filters", "children"),
+    Output("page-notices", "children"),
+    Input("url", "search"), State("page-filters", "data"),
+    prevent_initial_call=True,
+)
+def redraw_in_place(search, current):
+    """Give the page the URL's filters when only the query string changed (the page is not rebuilt)."""
+    view = filters_view(search)
+    if view is None:
+        return (no_update,) * 4
+    store, words, notices = view
+    # A link's notices stay (dismissable) when the app then rewrites its query string to the view shown.
+    return (no_update if store == current else store), words, words, notices or no_update
 
 
 @callback(Output({"type": "nav-link", "path": ALL}, "href"), Input("url", "search"),

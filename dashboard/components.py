@@ -45,7 +45,9 @@ def publish(page: Page, module: str, nav: str, order: int) -> Page:
     """Register a declared page with Dash (path, title, layout) and with the card callback."""
     import dash
 
-    def layout(**query: Any) -> html.Div:
+    def layout(**query: Any) -> Any:
+        if filters_changed_in_place():
+            return dash.no_update  # callbacks.redraw_in_place updates the page's filters
         return page_frame(page, query)
 
     layout.__doc__ = f"Return the {page.title} page for the URL's query string."
@@ -53,6 +55,24 @@ def publish(page: Page, module: str, nav: str, order: int) -> Page:
     dash.register_page(module, path=page.path, name=nav, title=f"{page.title} · {APP_TITLE}", order=order,
                        layout=layout, description=page.intro)
     return page
+
+
+def filters_changed_in_place() -> bool:
+    """Return whether the pages router runs because only the URL's query string changed.
+
+    The filters live in the query string, so every filter change used to rebuild the
+    whole page: every chart was destroyed, recreated and drawn from scratch in the
+    browser. When only the query string changes (a filter, or back/forward between
+    two views of the page), the page stays and its filters store is updated instead,
+    so each chart is redrawn in place. A new page or a first load is laid out afresh.
+    """
+    from dash import ctx
+
+    try:
+        changed = set(ctx.triggered_prop_ids)
+    except Exception:  # noqa: BLE001 - called outside a callback (e.g. Dash's validation layout)
+        return False
+    return changed == {"_pages_location.search"}
 
 
 # --- shell ---------------------------------------------------------------------------------
@@ -167,21 +187,20 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
             className="page")
     parsed = parse_filters(query, *bounds)
     filters = parsed.filters
-    notices = [dbc.Alert(n, color="info", class_name="notice", dismissable=True) for n in parsed.notices]
     return html.Div([
         dcc.Store(id="page-filters", data=filters_to_store(filters)),
         html.Div([
             html.Div(APP_TITLE, className="print-app"),
-            html.Div(f"{page.title}: {describe(filters)}", className="print-filters"),
+            html.Div([f"{page.title}: ", html.Span(describe(filters), id="print-filters")], className="print-filters"),
             html.Div(f"Data available {bounds[0].strftime('%b %Y')} to {bounds[1].strftime('%b %Y')}",
                      className="print-data"),
         ], className="print-only print-header"),
-        *notices,
+        html.Div(notice_alerts(parsed.notices), id="page-notices"),
         html.Div([
             html.H1(page.title, className="page-title"),
             html.P([page.intro, html.Span(f" For {page.audience}." if page.audience else "", className="audience")],
                    className="page-intro"),
-            html.P(describe(filters), className="page-context"),
+            html.P(describe(filters), className="page-context", id="page-context"),
         ], className="page-head"),
         dcc.Loading(html.Div(id={"type": "cards", "page": page.id}, className="card-row"), type="dot",
                     delay_show=300),
@@ -190,6 +209,11 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
                    for chart_id, width in row], class_name="chart-row") for row in page.rows],
         html.P(explain(), className="suppression-note"),
     ], className="page")
+
+
+def notice_alerts(notices: Sequence[str]) -> list[dbc.Alert]:
+    """Return the notices about a link's filters (what was wrong, what is shown instead)."""
+    return [dbc.Alert(n, color="info", class_name="notice", dismissable=True) for n in notices]
 
 
 def chart_card(chart: Chart) -> dbc.Card:

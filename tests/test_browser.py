@@ -131,11 +131,14 @@ def test_every_page_renders_without_errors(server, browser, path):
 def test_each_filter_changes_the_url_and_redraws(server, browser):
     browser.get(server + "/urgent-care" + VIEW)
     settle(browser)
+    browser.execute_script("document.querySelector('.page-title').dataset.kept = 'yes'")
 
     choose(browser, "filter-age-band", "18-25")
     WebDriverWait(browser, 20).until(lambda d: query(d).get("age_band") == "18-25")
+    WebDriverWait(browser, 20).until(lambda d: "Ages 18-25" in d.find_element(By.CSS_SELECTOR, ".page-context").text)
     settle(browser)
-    assert "Ages 18-25" in browser.find_element(By.CSS_SELECTOR, ".page-context").text
+    # The page was redrawn in place (charts updated), not rebuilt from scratch.
+    assert browser.execute_script("return document.querySelector('.page-title').dataset.kept") == "yes"
 
     browser.find_element(By.XPATH, "//label[normalize-space()='Quarter']").click()
     WebDriverWait(browser, 20).until(lambda d: query(d).get("grain") == "quarter")
