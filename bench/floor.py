@@ -25,7 +25,7 @@ import pandas as pd
 from dashboard.cards import card_component, card_values
 from dashboard.charts import CHARTS, render
 from dashboard.components import PAGES, filters_from_store
-from dashboard.data import clear_cache, data_bounds
+from dashboard.data import clear_cache, data_bounds, run_queries_side_by_side
 from dashboard.db import Database, load_sql
 
 from combos import Combo
@@ -85,6 +85,7 @@ def page_chart_ids(page_id: str) -> list[str]:
 def measure_floor(db: TimedDatabase, page_id: str, combo: Combo) -> FloorResult:
     """Return DuckDB's time to answer every query the page needs for `combo` (cache cleared first)."""
     page = PAGES[page_id]
+    run_queries_side_by_side(False)  # the floor times each query alone, one after the other
     clear_cache()
     data_bounds(db)  # filter-independent: a worker holds it from its first request
     filters = filters_from_store(combo.store())
