@@ -7,7 +7,7 @@ from dash import html
 
 import pandas as pd
 
-from dashboard.data import MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, flow_table
+from dashboard.data import MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, flow_table, side_by_side
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Policy
 from dashboard.filters import Filters
@@ -96,13 +96,20 @@ def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: P
     current = months["bucket"] >= filters.period.start
     now, before = _totals(months[current]), _totals(months[~current])
     monthly = months[current].reset_index(drop=True)
-    for metric in metrics:
-        if metric.kind == "median":  # medians come from the whole period, not from months
-            now[metric.value] = by_period(db, metric.query, filters, "period")[metric.value].iloc[0]
-            before[metric.value] = by_period(db, metric.query, filters.with_period(previous_period),
-                                             "period")[metric.value].iloc[0]
-            if metric.value not in monthly:  # a median-only query: its months, for the SPC icons
-                monthly[metric.value] = by_period(db, metric.query, filters, "month")[metric.value].to_numpy()
+    # Medians come from the whole period, not from months (and, for a median-only query, its
+    # months over the current period, for the SPC icons): each reads the records, side by side.
+    medians = [m for m in metrics if m.kind == "median"]
+    jobs = [(m, part, period) for m in medians
+            for part, period in (("now", filters.period), ("before", previous_period), ("months", filters.period))
+            if part != "months" or m.value not in monthly]
+    answers = side_by_side([
+        (lambda q=m.query, f=filters.with_period(period), g=("month" if part == "months" else "period"):
+         by_period(db, q, f, g)) for m, part, period in jobs])
+    for (metric, part, _), frame in zip(jobs, answers):
+        if part == "months":
+            monthly[metric.value] = frame[metric.value].to_numpy()
+        else:
+            (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
     targets = get_settings().targets
     month_rows = monthly.to_dict("records")
     cards = []

@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -127,6 +127,7 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     return complete_buckets(frame, filters.period, grain)
 
 
+T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _side_by_side = True
@@ -147,6 +148,16 @@ def _query_pool() -> ThreadPoolExecutor:
         return _pool
 
 
+def side_by_side(calls: list[Callable[[], T]]) -> list[T]:
+    """Return the answers of independent query calls, run side by side (DuckDB releases the GIL).
+
+    Not for calls that themselves call side_by_side: the pool is small and shared.
+    """
+    if len(calls) > 1 and _side_by_side:
+        return list(_query_pool().map(lambda call: call(), calls))
+    return [call() for call in calls]
+
+
 def flow_table(db: Database, filters: Filters, grain: str | None = None,
                queries: tuple[str, ...] = PERIOD_QUERIES) -> pd.DataFrame:
     """Return the named trend queries side by side, one row per bucket (all columns).
@@ -154,10 +165,7 @@ def flow_table(db: Database, filters: Filters, grain: str | None = None,
     The queries run side by side (DuckDB releases the GIL): the cards ask for up to
     seven sources at once and were the slowest call of a page redraw.
     """
-    if len(queries) > 1 and _side_by_side:
-        frames = list(_query_pool().map(lambda name: by_period(db, name, filters, grain), queries))
-    else:
-        frames = [by_period(db, name, filters, grain) for name in queries]
+    frames = side_by_side([lambda name=name: by_period(db, name, filters, grain) for name in queries])
     return pd.concat([f.set_index("bucket") for f in frames], axis=1).reset_index()
 
 
