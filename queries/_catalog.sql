@@ -57,6 +57,23 @@ SELECT arrival_at, date_trunc('month', arrival_at)::DATE AS month, age, site, pr
 FROM ae_attendances
 ORDER BY arrival_at;
 
+-- The exact median of A&E minutes in two passes (ae_median_by_period): ae_bins counts the
+-- recorded times by arrival month, age and 16-minute bin, which finds the bin holding the
+-- middle rank(s) of a bucket; ae_bin_rows, the recorded times sorted by bin, then gives the
+-- few rows of those bins (its zone maps skip the rest). bin = floor(minutes / 16).
+CREATE TABLE ae_bins AS
+SELECT month, age, floor(minutes / 16)::INTEGER AS bin, count(*) AS n
+FROM ae_times
+WHERE minutes IS NOT NULL
+GROUP BY ALL
+ORDER BY month, age, bin;
+
+CREATE TABLE ae_bin_rows AS
+SELECT floor(minutes / 16)::INTEGER AS bin, month, age, minutes
+FROM ae_times
+WHERE minutes IS NOT NULL
+ORDER BY bin, month;
+
 -- A&E counts by arrival month and age (ae_by_period; its median comes from ae_times).
 CREATE TABLE ae_monthly AS
 SELECT month, age,

@@ -72,6 +72,23 @@ class TestAE:
         # minutes 60, 60, 240, 240.0167, 720, 721 -> median (240 + 240.0167) / 2
         assert m["ae_median_minutes"] == pytest.approx(240 + 1 / 120)
 
+    @pytest.mark.parametrize("minutes", [
+        [10, 20],  # the two middle values in different 16-minute bins: 15
+        [16, 15.999, 0, -5, 400, 3000, 7],  # odd count, a bin edge, a negative time (data error)
+        [30.5] * 4 + [31, 47.9, 48, 1e-6],  # ties, and a value just above zero
+        [5],
+    ])
+    def test_median_is_exactly_the_middle_value_of_the_times(self, tmp_path, minutes):
+        import statistics
+
+        m = metrics(tmp_path, ae_attendances=[ae(x) for x in minutes] + [ae(None)])
+        exact = sorted(float(x) for x in minutes)
+        mid = len(exact) // 2
+        # DuckDB's median interpolates the two middle values as lo + (hi - lo) * 0.5 (same bits).
+        expected = exact[mid] if len(exact) % 2 else exact[mid - 1] + (exact[mid] - exact[mid - 1]) * 0.5
+        assert m["ae_median_minutes"] == pytest.approx(statistics.median(exact))
+        assert m["ae_median_minutes"] == pytest.approx(expected, rel=0, abs=1e-9)
+
     def test_age_band_uses_the_attendance_age(self, tmp_path):
         m = metrics(tmp_path, band="0-17", ae_attendances=self.rows())
         assert (m["ae_attendances"], m["ae_4h_pct"], m["ae_12h_from_arrival"]) == (1, 100.0, 0)
