@@ -67,6 +67,21 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     return app
 
 
+def prepare(app: Dash) -> Dash:
+    """Do Dash's first-request setup now, once, before the process serves anyone; return the app.
+
+    Dash registers its script paths and gathers the callbacks (and the pages router's)
+    on the first request of each process, behind a flag it sets before the work is
+    done. Under a threaded server (gunicorn's gthread workers, Dash's dev server) a
+    second first request arriving meanwhile skipped the setup: scripts failed with
+    '"dash" is not a registered library' and callbacks were refused as unknown, so
+    the page never drew. Running the hooks here makes every request see a set-up app.
+    """
+    with app.server.test_request_context("/"):
+        app.server.preprocess_request()
+    return app
+
+
 def has_data(data_dir: Path) -> bool:
     """Return whether `data_dir` holds any parquet files."""
     return data_dir.is_dir() and any(data_dir.glob("*/**/*.parquet"))
@@ -87,6 +102,6 @@ def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
 
 def run(data_dir: Path, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
     """Serve the app with Dash's development server (use gunicorn for a team: see README)."""
-    app = create_app(data_dir)
+    app = prepare(create_app(data_dir))
     print(f"Mental health flow dashboard on http://{host}:{port}/ (data: {data_dir})", flush=True)
     app.run(host=host, port=port, debug=debug)

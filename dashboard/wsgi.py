@@ -4,7 +4,7 @@ Each worker imports this module after the fork, so its DuckDB connection is its 
 """
 from __future__ import annotations
 
-from dashboard.app import create_app
+from dashboard.app import create_app, prepare
 
-app = create_app()
+app = prepare(create_app())  # Dash's first-request setup, done before the worker takes requests
 server = app.server

@@ -181,3 +181,19 @@ def test_a_filter_change_redraws_the_page_in_place(app_db):
     assert callbacks.redraw_in_place(search, store)[0] is no_update  # same view: the charts are not redrawn
     bad = callbacks.redraw_in_place("?age_band=<b>&grain=weekly", store)
     assert bad[0]["age_band"] == "all" and len(bad[3]) == 2
+
+
+def test_a_served_app_is_set_up_before_its_first_request(generated_data):
+    """Concurrent first requests to a fresh gunicorn worker skipped Dash's setup (a flag set first).
+
+    prepare() runs it at start-up: the scripts' library is registered and every callback,
+    the pages router's included, is known before any request arrives.
+    """
+    from dashboard.app import create_app, prepare
+
+    app = prepare(create_app(generated_data))
+    assert "dash" in app.registered_paths
+    # (The pages' own callbacks go to the first app a process sets up: here, an earlier test's.)
+    assert "_pages_content.children" in " ".join(app.callback_map)
+    client = app.server.test_client()
+    assert client.get("/_dash-component-suites/dash/deps/react@18.3.1.min.js").status_code == 200
