@@ -59,3 +59,29 @@ def noted(fig: dict, shown: pd.DataFrame, columns: Sequence[str], *sentences: st
         notes.append(suppressed_note)
     fig["note"] = " ".join(notes)
     return fig
+
+
+# A regional or national extract has hundreds of sites and wards: a chart draws the most telling.
+CHARTED = 25
+
+
+def most_telling(shown: pd.DataFrame, column: str, *, lowest: bool = False, n: int = CHARTED) -> pd.DataFrame:
+    """Return the rows to chart from a long breakdown: all of them when few, else `n` ranked on `column`.
+
+    Ranked highest first (or lowest first), on the shown values only: a suppressed or empty
+    value ranks last, so a row's place says nothing about a hidden value. The table and CSV
+    keep every row.
+    """
+    if len(shown) <= n:
+        return shown
+    values = plottable(shown[column])
+    order = sorted(range(len(shown)), key=lambda i: (values[i] is None,
+                                                     0 if values[i] is None else (values[i] if lowest else -values[i])))
+    return shown.iloc[order[:n]]
+
+
+def charted_note(shown: pd.DataFrame, charted: pd.DataFrame, what: str, how: str) -> str:
+    """Return 'The 25 <what> with <how> of 224; the table and CSV list every one.' when rows were left out."""
+    if len(charted) == len(shown):
+        return ""
+    return f"The {len(charted)} {what} with {how} of {len(shown):,}; the table and CSV list every one."

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pandas as pd
 
 from dashboard import figures
-from dashboard.breakdowns import all_suppressed, drawable, in_type_order
+from dashboard.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling
 from dashboard.charts import Chart, register, spc_chart, with_labels
 from dashboard.components import Page, publish
 from dashboard.data import breakdown, by_period
@@ -155,19 +155,11 @@ def ward_rows(db: Database, filters: Filters) -> pd.DataFrame:
                        ward_type_label=[WARD_TYPE.get(t, t) for t in rows["ward_type"]])
 
 
-WARDS_CHARTED = 25  # a regional or national extract has hundreds of wards: the chart shows the most delayed
-
-
 def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return delayed days by ward as horizontal bars coloured by ward type, most delayed first.
-
-    At most WARDS_CHARTED wards are drawn (ranked on the shown values, a suppressed one
-    last, so the ranking says nothing a hidden value does not); the table lists every ward.
-    """
+    """Return delayed days by ward as horizontal bars coloured by ward type, most delayed first (at most 25)."""
     if not drawable(shown["delayed_days"]):
         return all_suppressed()
-    rank = pd.Series([-1 if v is None else v for v in plottable(shown["delayed_days"])], index=shown.index)
-    top = shown.loc[rank.sort_values(ascending=False, kind="stable").index[:WARDS_CHARTED]]
+    top = most_telling(shown, "delayed_days")
     values = plottable(top["delayed_days"])
     types = list(dict.fromkeys(top["ward_type_label"]))
     series = [(t, [v if wt == t else None for v, wt in zip(values, top["ward_type_label"])]) for t in types]
@@ -180,9 +172,7 @@ def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 40}
     fig["note"] = ("A delay belongs to the ward of its stay. The table adds bed days and delayed days as a share "
                    "of each ward's bed days.")
-    if len(shown) > len(top):
-        fig["note"] = (f"The {len(top)} wards with the most delayed days of {len(shown):,}; the table and CSV "
-                       f"list every ward. " + fig["note"])
+    fig["note"] = f"{charted_note(shown, top, 'wards', 'the most delayed days')} {fig['note']}".strip()
     return fig
 
 
@@ -210,7 +200,7 @@ register(
            Field("bed_days", "Occupied bed days", "count", partition=True),
            Field("delayed_share", "Delayed days as a share of bed days (%)", "pct", num="delayed_days",
                  den="bed_days", unit="%")),
-          ward_figure, "Where the delayed days fall: the most delayed wards, by ward type", activity="delayed_days"),
+          ward_figure, "Where the delayed days fall, by ward and ward type", activity="delayed_days"),
 )
 
 PAGE = publish(Page(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import figures
-from dashboard.breakdowns import all_suppressed, drawable, in_type_order
+from dashboard.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling
 from dashboard.charts import Chart, register, spc_chart
 from dashboard.components import Page, publish
 from dashboard.data import breakdown
@@ -72,13 +72,14 @@ def ward_occupancy_rows(db: Database, filters: Filters) -> pd.DataFrame:
 
 
 def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return occupancy by ward as horizontal bars with the 85% reference line."""
+    """Return occupancy by ward as horizontal bars with the 85% reference line (of many wards, the 25 fullest)."""
     target = get_settings().targets.get(OCCUPANCY_TARGET_KEY)
-    labels = [f"{w} ({t})" for w, t in zip(shown["ward"], shown["ward_type_label"])]
-    fig = figures.bar_figure(labels, [("Occupancy", plottable(shown["occupancy"]))], horizontal=True, unit="%")
+    charted = most_telling(shown, "occupancy")
+    labels = [f"{w} ({t})" for w, t in zip(charted["ward"], charted["ward_type_label"])]
+    fig = figures.bar_figure(labels, [("Occupancy", plottable(charted["occupancy"]))], horizontal=True, unit="%")
     fig["data"][0]["marker"]["color"] = [
         figures.CONCERN if isinstance(v, (int, float)) and target is not None and v > target else figures.NHS_BLUE
-        for v in shown["occupancy"]]
+        for v in charted["occupancy"]]
     if target is not None:
         fig["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
                                     "line": {"color": "#DA291C", "dash": "dot", "width": 1.5}}]
@@ -89,7 +90,8 @@ def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                               "title": {"text": "Occupied bed days as % of available bed days"}}
     closed = [w for w, b in zip(shown["ward"], shown["beds"]) if not b]
     over = sum(1 for v in shown["occupancy"] if isinstance(v, (int, float)) and target is not None and v > target)
-    parts = [f"{over} of {len(shown)} wards above the {target:.0f}% recommended maximum (orange)."
+    parts = [charted_note(shown, charted, "wards", "the highest occupancy"),
+             f"{over} of {len(shown)} wards above the {target:.0f}% recommended maximum (orange)."
              if target is not None else ""]
     parts.append("Occupied in-area bed days / commissioned bed days while each ward was open; "
                  "out-of-area placements are not counted.")

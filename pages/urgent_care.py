@@ -11,6 +11,7 @@ import pandas as pd
 from dash import Input, Output, callback, no_update
 
 from dashboard import figures
+from dashboard.breakdowns import charted_note, most_telling
 from dashboard.charts import Chart, register, spc_chart
 from dashboard.components import Page, publish
 from dashboard.data import breakdown
@@ -33,13 +34,16 @@ def site_rows(db: Database, filters: Filters) -> pd.DataFrame:
 
 
 def site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return 4-hour performance by site as horizontal bars."""
-    fig = figures.bar_figure(shown["site"], [("Left within 4 hours", plottable(shown["pct_4h"]))],
+    """Return 4-hour performance by site as horizontal bars (of many sites, the 25 lowest)."""
+    charted = most_telling(shown, "pct_4h", lowest=True)
+    fig = figures.bar_figure(charted["site"], [("Left within 4 hours", plottable(charted["pct_4h"]))],
                              horizontal=True, unit="%")
     fig["layout"]["shapes"] = [{"type": "line", "x0": 95, "x1": 95, "yref": "paper", "y0": 0, "y1": 1,
                                 "line": {"color": "#DA291C", "dash": "dot"}}]
     figures.percent_axis(fig)
-    fig["note"] = "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time."
+    fig["note"] = " ".join(filter(None, [
+        charted_note(shown, charted, "emergency departments", "the lowest four-hour performance"),
+        "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time."]))
     return fig
 
 
@@ -86,11 +90,14 @@ def selection_text(selection: dict[str, Any]) -> str:
 
 
 def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return liaison response within target by referral source site."""
-    return figures.bar_figure(shown["site"], [
-        ("Emergency seen within 1 hour", plottable(shown["pct_1h"])),
-        ("Urgent seen within 24 hours", plottable(shown["pct_24h"])),
+    """Return liaison response within target by referral source site (of many sources, the 25 busiest)."""
+    charted = most_telling(shown, "referrals")
+    fig = figures.bar_figure(charted["site"], [
+        ("Emergency seen within 1 hour", plottable(charted["pct_1h"])),
+        ("Urgent seen within 24 hours", plottable(charted["pct_24h"])),
     ], horizontal=True, unit="%")
+    fig["note"] = charted_note(shown, charted, "referral sources", "the most referrals")
+    return fig
 
 
 def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from dashboard.breakdowns import CHARTED
 from dashboard.cards import card_values
 from dashboard.charts import render
 from dashboard.data import clear_cache
@@ -184,7 +185,7 @@ def test_ward_chart_draws_the_most_delayed_wards_and_the_table_keeps_every_ward(
     })
     fig = page.ward_figure(shown, Q1)
     charted = [label for trace in fig["data"] for label, v in zip(trace["y"], trace["x"]) if v is not None]
-    assert len(fig["data"][0]["y"]) == page.WARDS_CHARTED
+    assert len(fig["data"][0]["y"]) == CHARTED
     assert fig["data"][0]["y"][:3] == ["Ward 38", "Ward 37", "Ward 36"]  # most delayed first
     assert "Ward 39" not in charted  # a suppressed ward ranks last, so its rank says nothing
-    assert f"The {page.WARDS_CHARTED} wards with the most delayed days of 40" in fig["note"]
+    assert f"The {CHARTED} wards with the most delayed days of 40" in fig["note"]
