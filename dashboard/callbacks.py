@@ -120,10 +120,11 @@ def draw_chart(filters_data, selection, graph_id, toggled=0):
 
     A table is as many components as cells: drawing every chart's table on every filter
     change cost seconds in the browser for tables nobody had opened, so a closed table is
-    left alone and drawn by ``draw_table`` when it is opened.
+    left empty and drawn by ``draw_table`` when it is opened.
     """
     rendered = render(graph_id["chart"], filters_from_store(filters_data), selection=clean_selection(selection))
-    table = table_component(rendered.table) if table_shown(toggled) else no_update
+    # A closed table is emptied (no rows sent), so reopening it never flashes an earlier view's rows.
+    table = table_component(rendered.table) if table_shown(toggled) else []
     return rendered.figure, table, rendered.note
 
 

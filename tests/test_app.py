@@ -71,7 +71,7 @@ def test_chart_callback_returns_figure_table_and_reading(app_db):
     figure, table, note = callbacks.draw_chart(STORE, None, {"type": "chart-graph", "chart": "uec-4h"})
     assert figure["data"] and figure["data"][0]["y"]
     assert "variation" in note or "points" in note
-    assert table is no_update  # the table view is closed: not drawn
+    assert table == []  # the table view is closed: not drawn (and no earlier rows kept)
 
 
 def test_table_view_is_drawn_only_while_it_is_open(app_db):
