@@ -21,6 +21,11 @@ from dashboard.periods import Period, month_label
 from dashboard.runtime import get_db
 
 
+def url_query(search: str | None) -> dict[str, str]:
+    """Return a URL query string as {name: first value} (what parse_filters reads)."""
+    return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
+
+
 def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset: Any, start: Any, end: Any,
                  grain: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
     """Return (age_band, preset, start, end, grain, search) after the URL or a control changed.
@@ -33,8 +38,7 @@ def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset:
         return (no_update,) * 6
     first, last = bounds
     if trigger in (None, "url"):
-        query = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
-        filters = parse_filters(query, first, last).filters
+        filters = parse_filters(url_query(search), first, last).filters
         start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
         return filters.age_band, f"{start_m}|{end_m}", start_m, end_m, filters.grain, no_update
     if trigger == "filter-preset" and preset and preset != "custom":
@@ -75,8 +79,7 @@ def filters_view(search: str | None) -> tuple[dict[str, str], str, list[Any]] | 
     bounds = data_bounds(get_db())
     if bounds is None:
         return None
-    query = {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items()}
-    parsed = parse_filters(query, *bounds)
+    parsed = parse_filters(url_query(search), *bounds)
     return filters_to_store(parsed.filters), describe(parsed.filters), notice_alerts(parsed.notices)
 
 
@@ -103,6 +106,11 @@ def carry_filters_in_nav(search, ids):
     return [f"{i['path']}{search or ''}" for i in ids]
 
 
+def rendered_for(chart_id: str, filters_data: Any, selection: Any):
+    """Return a chart rendered for the page's filters store and drill-down selection, both as the browser sent them."""
+    return render(chart_id, filters_from_store(filters_data), selection=clean_selection(selection))
+
+
 def table_shown(n_clicks: Any) -> bool:
     """Return whether a chart's table view is open (its toggle was pressed an odd number of times)."""
     return isinstance(n_clicks, int) and n_clicks % 2 == 1
@@ -122,7 +130,7 @@ def draw_chart(filters_data, selection, graph_id, toggled=0):
     change cost seconds in the browser for tables nobody had opened, so a closed table is
     left empty and drawn by ``draw_table`` when it is opened.
     """
-    rendered = render(graph_id["chart"], filters_from_store(filters_data), selection=clean_selection(selection))
+    rendered = rendered_for(graph_id["chart"], filters_data, selection)
     # A closed table is emptied (no rows sent), so reopening it never flashes an earlier view's rows.
     table = table_component(rendered.table) if table_shown(toggled) else []
     return rendered.figure, table, rendered.note
@@ -139,8 +147,7 @@ def draw_table(toggled, filters_data, selection, toggle_id):
     """Draw a chart's table view when it is opened (for the filters and selection of the moment)."""
     if not table_shown(toggled):
         return no_update
-    rendered = render(toggle_id["chart"], filters_from_store(filters_data), selection=clean_selection(selection))
-    return table_component(rendered.table)
+    return table_component(rendered_for(toggle_id["chart"], filters_data, selection).table)
 
 
 @callback(

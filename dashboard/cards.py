@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from dash import html
 
@@ -99,13 +100,13 @@ def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: P
     # Medians come from the whole period, not from months (and, for a median-only query, its
     # months over the current period, for the SPC icons): each reads the records, side by side.
     medians = [m for m in metrics if m.kind == "median"]
-    jobs = [(m, part, period) for m in medians
-            for part, period in (("now", filters.period), ("before", previous_period), ("months", filters.period))
+    jobs = [(m, part, period, grain) for m in medians
+            for part, period, grain in (("now", filters.period, "period"), ("before", previous_period, "period"),
+                                        ("months", filters.period, "month"))
             if part != "months" or m.value not in monthly]
-    answers = side_by_side([
-        (lambda q=m.query, f=filters.with_period(period), g=("month" if part == "months" else "period"):
-         by_period(db, q, f, g)) for m, part, period in jobs])
-    for (metric, part, _), frame in zip(jobs, answers):
+    answers = side_by_side([partial(by_period, db, m.query, filters.with_period(period), grain)
+                            for m, _, period, grain in jobs])
+    for (metric, part, _, _), frame in zip(jobs, answers):
         if part == "months":
             monthly[metric.value] = frame[metric.value].to_numpy()
         else:

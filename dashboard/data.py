@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
+from functools import partial
 from typing import Any, Callable, TypeVar
 
 import numpy as np
@@ -165,7 +166,7 @@ def flow_table(db: Database, filters: Filters, grain: str | None = None,
     The queries run side by side (DuckDB releases the GIL): the cards ask for up to
     seven sources at once and were the slowest call of a page redraw.
     """
-    frames = side_by_side([lambda name=name: by_period(db, name, filters, grain) for name in queries])
+    frames = side_by_side([partial(by_period, db, name, filters, grain) for name in queries])
     return pd.concat([f.set_index("bucket") for f in frames], axis=1).reset_index()
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pandas as pd
 
 from dashboard import figures
-from dashboard.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling
+from dashboard.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling, noted
 from dashboard.charts import Chart, register, spc_chart, with_labels
 from dashboard.components import Page, publish
 from dashboard.data import breakdown, by_period
@@ -170,10 +170,9 @@ def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Delayed days in the period"}}
     fig["layout"]["legend"] = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"}
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "t": 40}
-    fig["note"] = ("A delay belongs to the ward of its stay. The table adds bed days and delayed days as a share "
-                   "of each ward's bed days.")
-    fig["note"] = f"{charted_note(shown, top, 'wards', 'the most delayed days')} {fig['note']}".strip()
-    return fig
+    return noted(fig, shown, (), charted_note(shown, top, "wards", "the most delayed days"),
+                 "A delay belongs to the ward of its stay. The table adds bed days and delayed days as a share "
+                 "of each ward's bed days.")
 
 
 register(

@@ -11,7 +11,7 @@ import pandas as pd
 from dash import Input, Output, callback, no_update
 
 from dashboard import figures
-from dashboard.breakdowns import charted_note, most_telling
+from dashboard.breakdowns import charted_note, most_telling, noted
 from dashboard.charts import Chart, register, spc_chart
 from dashboard.components import Page, publish
 from dashboard.data import breakdown
@@ -41,10 +41,9 @@ def site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["shapes"] = [{"type": "line", "x0": 95, "x1": 95, "yref": "paper", "y0": 0, "y1": 1,
                                 "line": {"color": "#DA291C", "dash": "dot"}}]
     figures.percent_axis(fig)
-    fig["note"] = " ".join(filter(None, [
-        charted_note(shown, charted, "emergency departments", "the lowest four-hour performance"),
-        "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time."]))
-    return fig
+    return noted(fig, shown, (),
+                 charted_note(shown, charted, "emergency departments", "the lowest four-hour performance"),
+                 "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time.")
 
 
 def heatmap_rows(db: Database, filters: Filters) -> pd.DataFrame:
@@ -96,8 +95,7 @@ def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         ("Emergency seen within 1 hour", plottable(charted["pct_1h"])),
         ("Urgent seen within 24 hours", plottable(charted["pct_24h"])),
     ], horizontal=True, unit="%")
-    fig["note"] = charted_note(shown, charted, "referral sources", "the most referrals")
-    return fig
+    return noted(fig, shown, (), charted_note(shown, charted, "referral sources", "the most referrals"))
 
 
 def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
