@@ -45,6 +45,8 @@ from typing import Any, Iterator
 
 import requests
 
+from dash_protocol import Callback as DashCallback, id_string as id_key, parse_id
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
 BROWSER_CONNECTIONS = 6  # parallel requests per user, as a browser does per host
@@ -114,21 +116,6 @@ class Gunicorn:
 
 # --- Dash's protocol, from /_dash-dependencies ------------------------------------------------------
 
-def id_key(component_id: Any) -> str:
-    """Return an id as Dash writes it in requests: a string, or sorted compact JSON."""
-    return json.dumps(component_id, sort_keys=True, separators=(",", ":")) if isinstance(component_id, dict) \
-        else component_id
-
-
-def parse_id(text: str) -> Any:
-    return json.loads(text) if text.startswith("{") else text
-
-
-def split_output(output: str) -> list[tuple[str, str]]:
-    parts = output[2:-2].split("...") if output.startswith("..") else [output]
-    return [tuple(p.rsplit(".", 1)) for p in parts]  # type: ignore[misc]
-
-
 def wildcard(value: Any) -> str | None:
     return value[0] if isinstance(value, list) and len(value) == 1 and value[0] in ("MATCH", "ALL") else None
 
@@ -141,20 +128,8 @@ def matches(pattern: Any, concrete: Any) -> bool:
         wildcard(v) or concrete[k] == v for k, v in pattern.items())
 
 
-@dataclass
-class Callback:
-    """One server-side callback from /_dash-dependencies."""
-
-    output: str
-    outputs: list[tuple[Any, str]]
-    inputs: list[tuple[Any, str]]
-    state: list[tuple[Any, str]]
-
-    @classmethod
-    def from_dependency(cls, dep: dict[str, Any]) -> Callback:
-        return cls(dep["output"], [(parse_id(i), p) for i, p in split_output(dep["output"])],
-                   [(parse_id(d["id"]), d["property"]) for d in dep["inputs"]],
-                   [(parse_id(d["id"]), d["property"]) for d in dep["state"]])
+class Callback(DashCallback):
+    """One server-side callback, its request bodies filled from the layout a simulated browser holds."""
 
     def body(self, layout: Layout, match: dict[str, Any] | None, changed: list[str],
              overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -186,7 +161,7 @@ class App:
     """The app's callbacks by role, found in /_dash-dependencies by what they output."""
 
     def __init__(self, deps: list[dict[str, Any]]) -> None:
-        server_side = [Callback.from_dependency(d) for d in deps if not d.get("clientside_function")]
+        server_side = [Callback.from_json(d) for d in deps if not d.get("clientside_function")]
 
         def find(pattern: str) -> Callback:
             found = [c for c in server_side if re.search(pattern, c.output)]

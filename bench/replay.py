@@ -4,10 +4,11 @@ The request bodies are built from the app's own ``/_dash-dependencies`` (output
 strings, inputs, state, MATCH ids filled in) in the shape the Dash 4 renderer
 sends; ``browser.py`` checks them against bodies captured from Chromium.
 
-A redraw after a filter change is: the pages router (``_pages_location.search``
-changed) returns the page layout for the new query string; the browser then sends
-one ``draw_cards`` and one ``draw_chart`` request per chart on the page, in
-parallel (about six connections). Its wall time runs from sending the router
+A first load asks the pages router for the page's layout. A redraw after a filter
+change keeps the page: the router (``_pages_location.search`` changed) answers
+no_update while ``redraw_in_place`` gives the page-filters store the new view; the
+browser then sends one ``draw_cards`` and one ``draw_chart`` request per chart on
+the page, in parallel (about six connections). Its wall time runs from the first
 request to the last chart/card response.
 """
 from __future__ import annotations
@@ -22,21 +23,11 @@ from typing import Any, Iterator
 import requests
 
 from combos import Combo
+from dash_protocol import Callback, id_string
 
 UPDATE = "/_dash-update-component"
 ROUTER_OUTPUT = "_pages_content.children"
 ABSENT = object()  # an input whose property the browser has never set: sent without "value"
-
-
-def id_string(component_id: Any) -> str:
-    """Return Dash's string form of a component id (dict ids: sorted keys, no spaces)."""
-    if isinstance(component_id, dict):
-        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
-    return component_id
-
-
-def _parse_dep_id(text: str) -> Any:
-    return json.loads(text) if text.startswith("{") else text
 
 
 def _fill(dep_id: Any, match: dict[str, Any]) -> Any:
@@ -46,26 +37,8 @@ def _fill(dep_id: Any, match: dict[str, Any]) -> Any:
     return {k: (match[k] if v == ["MATCH"] else v) for k, v in dep_id.items()}
 
 
-@dataclass
-class Dependency:
-    """One server callback as /_dash-dependencies describes it."""
-
-    output: str
-    outputs: list[tuple[Any, str]]
-    inputs: list[tuple[Any, str]]
-    state: list[tuple[Any, str]]
-
-    @classmethod
-    def from_json(cls, dep: dict[str, Any]) -> Dependency:
-        out = dep["output"]
-        parts = out[2:-2].split("...") if out.startswith("..") else [out]
-        outputs = [(_parse_dep_id(p.rsplit(".", 1)[0]), p.rsplit(".", 1)[1]) for p in parts]
-        return cls(out, outputs, [(_parse_dep_id(i["id"]), i["property"]) for i in dep["inputs"]],
-                   [(_parse_dep_id(s["id"]), s["property"]) for s in dep["state"]])
-
-    @property
-    def multi(self) -> bool:
-        return self.output.startswith("..")
+class Dependency(Callback):
+    """One server callback, its request bodies filled from explicit values (the replay's)."""
 
     def body(self, match: dict[str, Any], values: dict[tuple[str, str], Any], changed: list[tuple[Any, str]],
              id_values: dict[str, Any] | None = None) -> dict[str, Any]:
