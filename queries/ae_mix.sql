@@ -4,25 +4,24 @@
 -- Every hour and day: rows come from ae_mix_monthly (queries/_catalog.sql), the counts by
 -- arrival month, age and category, summed over the period and band. One hour or day: from
 -- ae_times, the attendances with minutes = minutes_between(arrival_at, departure_at).
-WITH counts AS (
+WITH one_cell AS (  -- the attendances of the chosen hour and/or day (none when every hour and day)
+    SELECT presentation, arrival_mode, (minutes IS NOT NULL)::BIGINT AS n_recorded,
+           coalesce(minutes <= 240, false)::BIGINT AS n_within
+    FROM ae_times
+    WHERE NOT ($hour = -1 AND $weekday = -1)
+      AND arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
+      AND ($hour = -1 OR hour(arrival_at) = $hour)
+      AND ($weekday = -1 OR isodow(arrival_at) = $weekday)
+),
+counts AS (
     SELECT dimension, category, attendances AS n, departure_recorded AS n_recorded, within_4h AS n_within
     FROM ae_mix_monthly
     WHERE $hour = -1 AND $weekday = -1
       AND month >= $period_start AND month < $period_end AND age BETWEEN $age_min AND $age_max
     UNION ALL
-    SELECT 'presentation', presentation, 1, (minutes IS NOT NULL)::BIGINT, coalesce(minutes <= 240, false)::BIGINT
-    FROM ae_times
-    WHERE NOT ($hour = -1 AND $weekday = -1)
-      AND arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
-      AND ($hour = -1 OR hour(arrival_at) = $hour)
-      AND ($weekday = -1 OR isodow(arrival_at) = $weekday)
+    SELECT 'presentation', presentation, 1, n_recorded, n_within FROM one_cell
     UNION ALL
-    SELECT 'arrival_mode', arrival_mode, 1, (minutes IS NOT NULL)::BIGINT, coalesce(minutes <= 240, false)::BIGINT
-    FROM ae_times
-    WHERE NOT ($hour = -1 AND $weekday = -1)
-      AND arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
-      AND ($hour = -1 OR hour(arrival_at) = $hour)
-      AND ($weekday = -1 OR isodow(arrival_at) = $weekday)
+    SELECT 'arrival_mode', arrival_mode, 1, n_recorded, n_within FROM one_cell
 )
 SELECT dimension, category, sum(n)::BIGINT AS attendances,
        sum(n_recorded)::BIGINT AS departure_recorded,
