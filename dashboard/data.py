@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable, TypeVar
 
 import numpy as np
@@ -31,10 +31,11 @@ MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days"}
 # Trend queries that return only a median: it must be computed over each bucket from the records.
 MEDIAN_QUERIES = frozenset({"ae_median_by_period"})
 
-_CACHE_SIZE = 512
+_CACHE_SIZE = 1024
 _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _inflight: dict[tuple, Future] = {}
 _cache_lock = threading.Lock()
+_bounds: dict[tuple[int, str], tuple[date, date] | None] = {}  # data_bounds' answer for the current data
 
 
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -44,7 +45,11 @@ def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFram
     trend and its cards); the first runs it and the others wait for its answer rather
     than run it again at the same time.
     """
-    key = (id(db), db.version(), name, tuple(sorted(params.items())))
+    return _memoised((id(db), db.version(), name, tuple(sorted(params.items()))), partial(db.query, name, params))
+
+
+def _memoised(key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Return a copy of compute()'s frame, memoised on `key`; concurrent callers of one key share one call."""
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -55,7 +60,7 @@ def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFram
     if pending is not None:
         return pending.result().copy()
     try:
-        frame = db.query(name, params)
+        frame = compute()
     except BaseException as exc:
         with _cache_lock:
             _inflight.pop(key, None)
@@ -74,22 +79,48 @@ def clear_cache() -> None:
     """Forget every memoised result (tests, and after a load)."""
     with _cache_lock:
         _cache.clear()
+        _bounds.clear()
 
 
 def bucket_starts(period: Period, grain: str) -> list[date]:
     """Return the first day of every trend bucket that the period touches, in order."""
+    return list(_buckets(period, grain)[0])
+
+
+@lru_cache(maxsize=1024)
+def _buckets(period: Period, grain: str) -> tuple[tuple[date, ...], np.ndarray]:
+    """Return the period's bucket starts, and the same as a sorted datetime64[D] array (kept: asked per trend)."""
     if grain == "period":
-        return [period.start]
-    starts: list[date] = []
-    for i in range(period.months):
-        month = add_months(period.start, i)
-        if grain == "quarter":
-            month = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-        elif grain == "fy":
-            month = financial_year_start(month)
-        if not starts or starts[-1] != month:
-            starts.append(month)
-    return starts
+        starts = [period.start]
+    else:
+        starts = []
+        for i in range(period.months):
+            month = add_months(period.start, i)
+            if grain == "quarter":
+                month = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+            elif grain == "fy":
+                month = financial_year_start(month)
+            if not starts or starts[-1] != month:
+                starts.append(month)
+    index = np.array(starts, dtype="datetime64[D]")
+    index.flags.writeable = False
+    return tuple(starts), index
+
+
+def _as_counts(values: np.ndarray) -> np.ndarray:
+    """Return a count column as int64, a missing count (NULL) as 0."""
+    if values.dtype.kind in "iub":
+        return values.astype("int64", copy=False)
+    if values.dtype.kind == "f":
+        return np.nan_to_num(values, nan=0.0).astype("int64")
+    return pd.Series(values).fillna(0).to_numpy(dtype="int64")
+
+
+def _as_measures(values: np.ndarray) -> np.ndarray:
+    """Return a median column as float64, a missing median as NaN."""
+    if values.dtype.kind in "iuf":
+        return values.astype("float64", copy=False)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
@@ -98,9 +129,8 @@ def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.Data
     Rows whose bucket is not one of the period's are dropped. Built with numpy: it runs
     for every trend a page draws, and pandas' reindex and per-column casts cost ~5 ms.
     """
-    starts = bucket_starts(period, grain)
+    starts, index = _buckets(period, grain)
     n = len(starts)
-    index = np.array(starts, dtype="datetime64[D]")
     got = frame["bucket"].to_numpy().astype("datetime64[D]") if len(frame) else np.array([], "datetime64[D]")
     where = np.searchsorted(index, got)
     found = where < n
@@ -113,10 +143,10 @@ def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.Data
         values = frame[column].to_numpy()[found]
         if column in MEDIAN_COLUMNS:
             out = np.full(n, np.nan)
-            out[slots] = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            out[slots] = _as_measures(values)
         else:
             out = np.zeros(n, dtype="int64")
-            out[slots] = pd.Series(values).fillna(0).to_numpy(dtype="int64")
+            out[slots] = _as_counts(values)
         columns[column] = out
     return pd.DataFrame(columns)
 
@@ -124,8 +154,13 @@ def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.Data
 def by_period(db: Database, name: str, filters: Filters, grain: str | None = None) -> pd.DataFrame:
     """Return a trend query's rows for every bucket of the chosen period and grain."""
     grain = grain or filters.grain
-    frame = cached_query(db, name, filters.sql_params(grain))
-    return complete_buckets(frame, filters.period, grain)
+    params = filters.sql_params(grain)
+
+    def completed() -> pd.DataFrame:
+        return complete_buckets(cached_query(db, name, params), filters.period, grain)
+
+    # Kept completed: a trend's rows feed several charts and the cards of a page.
+    return _memoised((id(db), db.version(), name, tuple(sorted(params.items())), "completed"), completed)
 
 
 T = TypeVar("T")
@@ -176,9 +211,21 @@ def breakdown(db: Database, name: str, filters: Filters, **extra: Any) -> pd.Dat
 
 
 def data_bounds(db: Database) -> tuple[date, date] | None:
-    """Return the first and last months with any event, or None when there is no data."""
-    row = cached_query(db, "data_bounds", {}).iloc[0]
-    if pd.isna(row["first_event"]) or pd.isna(row["last_event"]):
-        return None
-    first, last = pd.Timestamp(row["first_event"]).date(), pd.Timestamp(row["last_event"]).date()
-    return first.replace(day=1), last.replace(day=1)
+    """Return the first and last months with any event, or None when there is no data.
+
+    Every callback asks (to validate the filters it is sent), so the answer is kept per
+    data version rather than re-read from the memoised frame each time.
+    """
+    key = (id(db), db.version())
+    if key in _bounds:
+        return _bounds[key]
+    frame = cached_query(db, "data_bounds", {})
+    first, last = frame["first_event"].iloc[0], frame["last_event"].iloc[0]
+    if pd.isna(first) or pd.isna(last):
+        bounds = None
+    else:
+        bounds = pd.Timestamp(first).date().replace(day=1), pd.Timestamp(last).date().replace(day=1)
+    with _cache_lock:
+        _bounds.clear()  # only the current data's answer is worth keeping
+        _bounds[key] = bounds
+    return bounds

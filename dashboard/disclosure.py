@@ -140,7 +140,7 @@ def protect(frame: pd.DataFrame, fields: Sequence[Field], policy: Policy | None 
     """
     policy = policy or Policy.from_settings()
     out: dict[str, list[Any]] = {}
-    records = frame.to_dict("records")
+    records = _records(frame, _referenced(fields))
     for f in fields:
         if f.kind == "count":
             out[f.name] = [policy.count(r[f.name]) for r in records]
@@ -215,6 +215,37 @@ def _secondary(out: dict[str, list[Any]], records: Sequence[dict[str, Any]], fie
                 for i, value in enumerate(out[column]):
                     if value == SUPPRESSED and out[f.name][i] is not None:
                         out[f.name][i] = SUPPRESSED
+
+
+def _referenced(fields: Sequence[Field]) -> set[str]:
+    """Return the columns that protecting `fields` reads."""
+    names: set[str] = set()
+    for f in fields:
+        names.update(n for n in (f.name, f.num, f.den) if n)
+        names.update(f.parts)
+        if isinstance(f.partition, str):
+            names.add(f.partition)
+        elif isinstance(f.partition, tuple):
+            names.update(f.partition)
+    return names
+
+
+def _records(frame: pd.DataFrame, names: set[str]) -> list[dict[str, Any]]:
+    """Return the rows of `frame`'s columns `names` as dicts of Python values.
+
+    As ``to_dict("records")`` but several times faster, and only the columns needed.
+    """
+    kept = [name for name in frame.columns if name in names]
+    columns = []
+    for name in kept:
+        series = frame[name]
+        values = series.tolist()
+        if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+            values = [None if v is pd.NA else v for v in values]  # as to_dict: a nullable column's NA is None
+        columns.append(values)
+    if not kept:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(kept, row)) for row in zip(*columns)]
 
 
 def _plain(value: Any) -> Any:
