@@ -493,6 +493,10 @@ def ae_by_site(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
                                  departure_not_recorded=("departure_not_recorded", "sum")).reset_index()
 
 
+def ae_site_counts(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    return ae_by_site(x, p).drop(columns="median_minutes")
+
+
 def ae_mix(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     a = _events(x.ae, "arrival_at", p, ["arrival_at", "departure_at", "presentation", "arrival_mode"])
     if p.get("hour", -1) != -1:
@@ -594,8 +598,8 @@ QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
         bed_days_by_period, delayed_days_by_period, delays_by_org_by_period, delays_by_reason, delays_by_ward,
         delays_open_at_period_end, discharge_destinations, discharges_by_period, inpatient_admissions_by_source,
         inpatient_length_of_stay, inpatient_ward_occupancy, liaison_by_hour, liaison_by_site, ae_by_hour_weekday,
-        ae_by_site, ae_mix, pathway_flow, recovery_by_ward_type, recovery_followup_timing, s136_by_ethnicity,
-        s136_outcomes, s136_repeat_detentions)
+        ae_by_site, ae_site_counts, ae_mix, pathway_flow, recovery_by_ward_type, recovery_followup_timing,
+        s136_by_ethnicity, s136_outcomes, s136_repeat_detentions)
 }
 
 

@@ -1,8 +1,8 @@
 """The floor: DuckDB alone running the SQL a page redraw needs, for the same filters.
 
 For each page and filter combination the app's own data functions are called
-(every chart's ``Chart.data`` and the cards' ``card_values``) with the result cache
-cleared, through a ``Database`` that times each ``query()`` call. The floor is the
+(every chart's data function as a redraw calls it, table views closed, and the
+cards' ``card_values``) with the result cache cleared, through a ``Database`` that times each ``query()`` call. The floor is the
 sum of those DuckDB calls (statement + fetch into a DataFrame), run one after the
 other on the app's DuckDB settings. Filter-independent queries (``data_bounds``,
 ``extract_summary``) are left out: every worker keeps them from its first request.
@@ -92,7 +92,7 @@ def measure_floor(db: TimedDatabase, page_id: str, combo: Combo) -> FloorResult:
     db.log.clear()
     t0 = time.perf_counter()
     for chart_id in page_chart_ids(page_id):
-        CHARTS[chart_id].data(db, filters)
+        CHARTS[chart_id].source(table=False)[0](db, filters)  # what a redraw runs: table views closed
     n_chart_calls = len(db.log)
     t_cards = time.perf_counter()
     if page.cards:
@@ -109,7 +109,7 @@ def measure_floor(db: TimedDatabase, page_id: str, combo: Combo) -> FloorResult:
     for chart_id in page_chart_ids(page_id):
         t = time.perf_counter()
         try:
-            render(chart_id, filters, db=db)  # the table view is drawn only when opened
+            render(chart_id, filters, db=db, table=False)  # the table view is drawn only when opened
         except Exception as exc:  # noqa: BLE001 - an app bug is reported, not fatal to the benchmark
             errors[chart_id] = f"{type(exc).__name__}: {exc}"
         parts[chart_id] = (time.perf_counter() - t) * 1000

@@ -106,9 +106,12 @@ def carry_filters_in_nav(search, ids):
     return [f"{i['path']}{search or ''}" for i in ids]
 
 
-def rendered_for(chart_id: str, filters_data: Any, selection: Any):
-    """Return a chart rendered for the page's filters store and drill-down selection, both as the browser sent them."""
-    return render(chart_id, filters_from_store(filters_data), selection=clean_selection(selection))
+def rendered_for(chart_id: str, filters_data: Any, selection: Any, table: bool = True):
+    """Return a chart rendered for the page's filters store and drill-down selection, both as the browser sent them.
+
+    `table` False: the table view is closed, so only the figure and note are needed.
+    """
+    return render(chart_id, filters_from_store(filters_data), selection=clean_selection(selection), table=table)
 
 
 def table_shown(n_clicks: Any) -> bool:
@@ -130,9 +133,10 @@ def draw_chart(filters_data, selection, graph_id, toggled=0):
     change cost seconds in the browser for tables nobody had opened, so a closed table is
     left empty and drawn by ``draw_table`` when it is opened.
     """
-    rendered = rendered_for(graph_id["chart"], filters_data, selection)
+    shown = table_shown(toggled)
+    rendered = rendered_for(graph_id["chart"], filters_data, selection, table=shown)
     # A closed table is emptied (no rows sent), so reopening it never flashes an earlier view's rows.
-    table = table_component(rendered.table) if table_shown(toggled) else []
+    table = table_component(rendered.table) if shown else []
     return rendered.figure, table, rendered.note
 
 

@@ -47,6 +47,25 @@ class Chart:
     # as keyword arguments to its data function, and describes it with `selection_text`.
     selectable: bool = False
     selection_text: Callable[[dict[str, Any]], str] | None = None
+    # Columns only the table view shows, when they are costly to compute (a median per site):
+    # `figure_data` returns every other column, and the figure is drawn from it alone. Only
+    # measures qualify: no other field's protection depends on them.
+    table_only: tuple[str, ...] = ()
+    figure_data: DataFn | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.table_only) != (self.figure_data is not None):
+            raise ValueError(f"chart {self.id}: table_only and figure_data go together")
+        kinds = {f.name: f.kind for f in self.fields}
+        for name in self.table_only:
+            if kinds.get(name) != "measure":
+                raise ValueError(f"chart {self.id}: table_only {name!r} is not a measure field of the chart")
+
+    def source(self, table: bool = True) -> tuple[DataFn, tuple[Field, ...]]:
+        """Return the data function and the fields to protect: for the table view (all), or the figure alone."""
+        if table or self.figure_data is None:
+            return self.data, self.fields
+        return self.figure_data, tuple(f for f in self.fields if f.name not in self.table_only)
 
     def activity_column(self) -> str | None:
         """Return the column that measures activity, if any."""
@@ -84,19 +103,25 @@ def band_text(filters: Filters) -> str:
 
 
 def render(chart_id: str, filters: Filters, db: Database | None = None, policy: Policy | None = None,
-           selection: dict[str, Any] | None = None) -> Rendered:
-    """Return the protected figure and table of a chart for the filters (and drill-down selection)."""
+           selection: dict[str, Any] | None = None, table: bool = True) -> Rendered:
+    """Return the protected figure and table of a chart for the filters (and drill-down selection).
+
+    With `table` False only the figure and note are wanted (the table view is closed): the
+    table comes back empty, and a chart with ``figure_data`` skips its table-only columns.
+    """
     chart = CHARTS[chart_id]
     policy = policy or Policy.from_settings()
     selection = selection if chart.selectable and selection else {}
-    raw = chart.data(db or get_db(), filters, **selection)
+    data, fields = chart.source(table)
+    raw = data(db or get_db(), filters, **selection)
     activity = chart.activity_column()
+    no_rows = pd.DataFrame(columns=[f.label for f in chart.fields])
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         text = f"{chart.empty_text} ({band_text(filters)}, {filters.period.label()})"
-        return Rendered(figures.message_figure(text), pd.DataFrame(columns=[f.label for f in chart.fields]), text, True)
-    shown = protect(raw, chart.fields, policy)
+        return Rendered(figures.message_figure(text), no_rows, text, True)
+    shown = protect(raw, fields, policy)
     figure = chart.figure(shown, filters)
-    table = shown.rename(columns={f.name: f.label for f in chart.fields})
+    table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
     note = figure.pop("note", "")
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()

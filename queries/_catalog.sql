@@ -85,6 +85,17 @@ FROM ae_times
 GROUP BY ALL
 ORDER BY month, age;
 
+-- A&E counts by arrival month, age and emergency department (ae_site_counts: the site chart).
+CREATE TABLE ae_site_monthly AS
+SELECT month, age, site,
+       count(*) AS attendances,
+       count(minutes) AS departure_recorded,
+       count(*) FILTER (WHERE minutes <= 240) AS within_4h,
+       count(*) FILTER (WHERE minutes > 720) AS over_12h
+FROM ae_times
+GROUP BY ALL
+ORDER BY month, age, site;
+
 -- A&E counts by arrival month, age, weekday (isodow) and hour of arrival.
 CREATE TABLE ae_hour_weekday_monthly AS
 SELECT date_trunc('month', arrival_at)::DATE AS month, age,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from dash import no_update
 
@@ -81,6 +82,44 @@ def test_table_view_is_drawn_only_while_it_is_open(app_db):
     assert callbacks.draw_table(2, STORE, None, toggle) is no_update  # closed again
     redrawn = callbacks.draw_chart(STORE, None, graph, 3)[1]  # filters changed under an open table
     assert json.dumps(redrawn.to_plotly_json(), default=str) == json.dumps(opened.to_plotly_json(), default=str)
+
+
+@pytest.mark.parametrize("filters", [YEAR, Filters("0-17", Period.from_months("2024-04", "2025-03"), "quarter"),
+                                     Filters("65+", Period.from_months("2021-01", "2025-12"), "fy")])
+def test_a_figure_drawn_without_its_table_only_columns_is_the_same(app_db, filters):
+    split = [c for c in CHARTS.values() if c.figure_data is not None]
+    assert [c.id for c in split] == ["uec-sites"]
+    for chart in split:
+        whole, figure_only = render(chart.id, filters), render(chart.id, filters, table=False)
+        assert (figure_only.figure, figure_only.note) == (whole.figure, whole.note), chart.id
+        assert figure_only.table.empty and list(figure_only.table.columns) == list(whole.table.columns)
+        rows = chart.data(app_db, filters)
+        pd.testing.assert_frame_equal(chart.figure_data(app_db, filters),
+                                      rows.drop(columns=list(chart.table_only)), check_exact=True)
+
+
+def test_a_closed_table_does_not_run_its_table_only_query(app_db, monkeypatch):
+    ran = []
+    original = type(app_db).query
+    monkeypatch.setattr(type(app_db), "query", lambda self, name, params=None: ran.append(name) or original(
+        self, name, params))
+    callbacks.draw_chart(STORE, None, {"type": "chart-graph", "chart": "uec-sites"}, 0)
+    assert "ae_site_counts" in ran and "ae_by_site" not in ran
+    callbacks.draw_table(1, STORE, None, {"type": "chart-toggle", "chart": "uec-sites"})
+    assert "ae_by_site" in ran
+
+
+def test_only_a_measure_can_be_left_to_the_table():
+    from dashboard.charts import Chart
+    from dashboard.disclosure import Field
+
+    fields = (Field("site", "Site"), Field("n", "N", "count"), Field("m", "Median", "measure", den="n"))
+    rows = lambda db, f: pd.DataFrame()  # noqa: E731
+    Chart("x-ok", "t", rows, fields, lambda s, f: {}, table_only=("m",), figure_data=rows)
+    with pytest.raises(ValueError, match="not a measure"):
+        Chart("x-bad", "t", rows, fields, lambda s, f: {}, table_only=("n",), figure_data=rows)
+    with pytest.raises(ValueError, match="go together"):
+        Chart("x-half", "t", rows, fields, lambda s, f: {}, table_only=("m",))
 
 
 def test_drill_down_selection_narrows_the_mix(app_db):
