@@ -244,7 +244,13 @@ def s136_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
         "over_limit": m > limit, "with_outcome": outcome.notna().to_numpy(),
         "admitted": outcome.isin(["admitted_informal", "admitted_detained"]).to_numpy(),
         "no_mh_follow_up": (outcome == "no_mh_follow_up").to_numpy(dtype=bool, na_value=False),
-        "intoxicated": d["intoxicated"].to_numpy()}, {"median_hours": m})
+        "intoxicated": d["intoxicated"].to_numpy()})
+    return out
+
+
+def s136_median_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    d = _events(x.s136, "detained_at", p, ["detained_at", "ended_at"])
+    out = _by_bucket(d["detained_at"], p, {}, {"median_hours": _minutes(d["ended_at"], d["detained_at"])})
     out["median_hours"] = out["median_hours"] / 60.0
     return out
 
@@ -594,7 +600,8 @@ def s136_repeat_detentions(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
 
 QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
     f.__name__: f for f in (
-        ae_by_period, ae_median_by_period, liaison_by_period, s136_by_period, s136_under18_by_period, admissions_by_period,
+        ae_by_period, ae_median_by_period, liaison_by_period, s136_by_period, s136_median_by_period,
+        s136_under18_by_period, admissions_by_period,
         bed_days_by_period, delayed_days_by_period, delays_by_org_by_period, delays_by_reason, delays_by_ward,
         delays_open_at_period_end, discharge_destinations, discharges_by_period, inpatient_admissions_by_source,
         inpatient_length_of_stay, inpatient_ward_occupancy, liaison_by_hour, liaison_by_site, ae_by_hour_weekday,

@@ -62,6 +62,12 @@ def s136_trend(db: Database, filters: Filters) -> pd.DataFrame:
     return with_labels(by_period(db, "s136_by_period", filters), filters)
 
 
+def s136_trend_with_median(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return s136_trend with the median hours detained in each bucket (the over-limit table view)."""
+    medians = by_period(db, "s136_median_by_period", filters)["median_hours"].to_numpy()
+    return s136_trend(db, filters).assign(median_hours=medians)
+
+
 def stacked_trend(shown: pd.DataFrame, series: Mapping[str, tuple[str, str]]) -> dict:
     """Return stacked bars by period, one trace per (column -> (label, colour)), '*' over hidden segments."""
     fig = figures.bar_figure(shown["period"], [(label, plottable(shown[col])) for col, (label, _) in series.items()],
@@ -188,7 +194,7 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 OVER_LIMIT = Chart(
-    "pos-over-limit", "Detentions over the legal time limit", s136_trend,
+    "pos-over-limit", "Detentions over the legal time limit", s136_trend_with_median,
     (Field("period", "Period"),
      Field("detentions", "Detentions", "count", partition=True, parts=("ended_recorded", "ended_not_recorded")),
      Field("ended_recorded", "End time recorded", "count", partition=True),
@@ -196,7 +202,7 @@ OVER_LIMIT = Chart(
      Field("ended_not_recorded", "End time not recorded", "count", partition=True),
      Field("median_hours", "Median hours detained", "measure", den="ended_recorded", unit="hours")),
     over_limit_figure, "Over 24 hours (36 if extended), of detentions with an end time recorded",
-    activity="detentions",
+    activity="detentions", table_only=("median_hours",), figure_data=s136_trend,
 )
 
 

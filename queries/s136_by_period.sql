@@ -1,34 +1,31 @@
 -- Section 136 detentions, one row per trend bucket.
 -- Returns: bucket, detentions, health_based, emergency_department, police_custody, other_place,
 --          under18_custody, ambulance, police_vehicle, other_conveyance, ended_recorded,
---          ended_not_recorded, over_limit, with_outcome, admitted, no_mh_follow_up, intoxicated,
---          median_hours
+--          ended_not_recorded, over_limit, with_outcome, admitted, no_mh_follow_up, intoxicated
 -- Over the legal limit: ended_at recorded and longer than 24 hours, or 36 hours where extended.
-WITH d AS (
-    SELECT *, minutes_between(detained_at, ended_at) AS minutes
-    FROM s136_detentions
-    WHERE detained_at >= $period_start AND detained_at < $period_end
-      AND age BETWEEN $age_min AND $age_max
-)
+-- The median time detained is s136_median_by_period: it cannot be summed.
+-- Rows come from s136_monthly (queries/_catalog.sql): the same counts by detention month and
+-- age, summed over the bucket's months and the age band.
 SELECT
-    bucket_start(detained_at::DATE, $grain, $period_start) AS bucket,
-    count(*) AS detentions,
-    count(*) FILTER (WHERE place_of_safety = 'health_based') AS health_based,
-    count(*) FILTER (WHERE place_of_safety = 'emergency_department') AS emergency_department,
-    count(*) FILTER (WHERE place_of_safety = 'police_custody') AS police_custody,
-    count(*) FILTER (WHERE place_of_safety = 'other') AS other_place,
-    count(*) FILTER (WHERE place_of_safety = 'police_custody' AND age < 18) AS under18_custody,
-    count(*) FILTER (WHERE conveyance = 'ambulance') AS ambulance,
-    count(*) FILTER (WHERE conveyance = 'police_vehicle') AS police_vehicle,
-    count(*) FILTER (WHERE conveyance = 'other') AS other_conveyance,
-    count(minutes) AS ended_recorded,
-    count(*) - count(minutes) AS ended_not_recorded,
-    count(*) FILTER (WHERE minutes > CASE WHEN extended THEN 36 * 60 ELSE 24 * 60 END) AS over_limit,
-    count(outcome) AS with_outcome,
-    count(*) FILTER (WHERE outcome IN ('admitted_informal', 'admitted_detained')) AS admitted,
-    count(*) FILTER (WHERE outcome = 'no_mh_follow_up') AS no_mh_follow_up,
-    count(*) FILTER (WHERE intoxicated) AS intoxicated,
-    median(minutes) / 60.0 AS median_hours
-FROM d
+    bucket_start(month, $grain, $period_start) AS bucket,
+    sum(detentions)::BIGINT AS detentions,
+    sum(health_based)::BIGINT AS health_based,
+    sum(emergency_department)::BIGINT AS emergency_department,
+    sum(police_custody)::BIGINT AS police_custody,
+    sum(other_place)::BIGINT AS other_place,
+    sum(under18_custody)::BIGINT AS under18_custody,
+    sum(ambulance)::BIGINT AS ambulance,
+    sum(police_vehicle)::BIGINT AS police_vehicle,
+    sum(other_conveyance)::BIGINT AS other_conveyance,
+    sum(ended_recorded)::BIGINT AS ended_recorded,
+    (sum(detentions) - sum(ended_recorded))::BIGINT AS ended_not_recorded,
+    sum(over_limit)::BIGINT AS over_limit,
+    sum(with_outcome)::BIGINT AS with_outcome,
+    sum(admitted)::BIGINT AS admitted,
+    sum(no_mh_follow_up)::BIGINT AS no_mh_follow_up,
+    sum(intoxicated)::BIGINT AS intoxicated
+FROM s136_monthly
+WHERE month >= $period_start AND month < $period_end
+  AND age BETWEEN $age_min AND $age_max
 GROUP BY ALL
 ORDER BY bucket
