@@ -408,8 +408,12 @@ def discharges_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     returned[counted] = _returned_ae(x, dc)
     return _by_bucket(d["discharged_at"], p, {
         "stays_discharged": np.ones(len(d), np.int64), "discharges": counted,
-        "followed_up_72h": counted & _followed_72h(d), "readmitted_30d": readmitted, "returned_ae_30d": returned},
-        {"median_los_days": _nights(d).astype("float64")})
+        "followed_up_72h": counted & _followed_72h(d), "readmitted_30d": readmitted, "returned_ae_30d": returned})
+
+
+def discharges_median_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    d = _discharged(x, p)
+    return _by_bucket(d["discharged_at"], p, {}, {"median_los_days": _nights(d).astype("float64")})
 
 
 def inpatient_admissions_by_source(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
@@ -603,7 +607,8 @@ QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
         ae_by_period, ae_median_by_period, liaison_by_period, s136_by_period, s136_median_by_period,
         s136_under18_by_period, admissions_by_period,
         bed_days_by_period, delayed_days_by_period, delays_by_org_by_period, delays_by_reason, delays_by_ward,
-        delays_open_at_period_end, discharge_destinations, discharges_by_period, inpatient_admissions_by_source,
+        delays_open_at_period_end, discharge_destinations, discharges_by_period, discharges_median_by_period,
+        inpatient_admissions_by_source,
         inpatient_length_of_stay, inpatient_ward_occupancy, liaison_by_hour, liaison_by_site, ae_by_hour_weekday,
         ae_by_site, ae_site_counts, ae_mix, pathway_flow, recovery_by_ward_type, recovery_followup_timing,
         s136_by_ethnicity, s136_outcomes, s136_repeat_detentions)
