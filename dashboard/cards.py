@@ -8,7 +8,8 @@ from dash import html
 
 import pandas as pd
 
-from dashboard.data import MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, flow_table, side_by_side
+from dashboard.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
+                            side_by_side_buckets)
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Policy
 from dashboard.filters import Filters
@@ -93,20 +94,22 @@ def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: P
     bounds = data_bounds(db)
     has_previous = bounds is not None and previous_period.start >= bounds[0]
     span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month")
-    months = flow_table(db, span, "month", queries)
-    current = months["bucket"] >= filters.period.start
-    now, before = _totals(months[current]), _totals(months[~current])
-    monthly = months[current].reset_index(drop=True)
     # Medians come from the whole period, not from months (and, for a median-only query, its
-    # months over the current period, for the SPC icons): each reads the records, side by side.
+    # months over the current period, for the SPC icons): each reads the records. They and
+    # the sources' months are independent, so all run side by side at once.
     medians = [m for m in metrics if m.kind == "median"]
     jobs = [(m, part, period, grain) for m in medians
             for part, period, grain in (("now", filters.period, "period"), ("before", previous_period, "period"),
                                         ("months", filters.period, "month"))
-            if part != "months" or m.value not in monthly]
-    answers = side_by_side([partial(by_period, db, m.query, filters.with_period(period), grain)
-                            for m, _, period, grain in jobs])
-    for (metric, part, _, _), frame in zip(jobs, answers):
+            if part != "months" or m.query in MEDIAN_QUERIES]
+    answers = side_by_side([partial(by_period, db, name, span, "month") for name in queries]
+                           + [partial(by_period, db, m.query, filters.with_period(period), grain)
+                              for m, _, period, grain in jobs])
+    months = side_by_side_buckets(answers[:len(queries)])
+    current = months["bucket"] >= filters.period.start
+    now, before = _totals(months[current]), _totals(months[~current])
+    monthly = months[current].reset_index(drop=True)
+    for (metric, part, _, _), frame in zip(jobs, answers[len(queries):]):
         if part == "months":
             monthly[metric.value] = frame[metric.value].to_numpy()
         else:

@@ -202,7 +202,11 @@ def flow_table(db: Database, filters: Filters, grain: str | None = None,
     The queries run side by side (DuckDB releases the GIL): the cards ask for up to
     seven sources at once and were the slowest call of a page redraw.
     """
-    frames = side_by_side([partial(by_period, db, name, filters, grain) for name in queries])
+    return side_by_side_buckets(side_by_side([partial(by_period, db, name, filters, grain) for name in queries]))
+
+
+def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Return trend frames of the same buckets as one frame: a row per bucket, every frame's columns."""
     return pd.concat([f.set_index("bucket") for f in frames], axis=1).reset_index()
 
 

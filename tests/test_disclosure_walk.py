@@ -327,7 +327,7 @@ def perturbed_medians(db, name: str, filters: Filters, grain: str | None = None,
 
 @pytest.mark.parametrize("page_id", _card_pages())
 def test_every_pages_cards_show_nothing_small_and_depend_on_nothing_hidden(page_id, registry, app_db, monkeypatch):
-    from dashboard.data import flow_table
+    from dashboard.data import flow_table, side_by_side_buckets
 
     page = registry[page_id]
     queries = tuple(dict.fromkeys(q for k in page.cards for q in METRICS[k].queries))
@@ -341,9 +341,9 @@ def test_every_pages_cards_show_nothing_small_and_depend_on_nothing_hidden(page_
         before = card_fingerprint(app_db, filters, page.cards)
         for shift in (1, 2):
             with monkeypatch.context() as patch:
-                patch.setattr(cards_module, "flow_table",
-                              lambda db, f, grain=None, queries=(), _s=shift, _k=page.cards:
-                              reshuffled_months(flow_table(db, f, grain, queries), _k, _s))
+                patch.setattr(cards_module, "side_by_side_buckets",  # the cards' months, both periods
+                              lambda frames, _s=shift, _k=page.cards:
+                              reshuffled_months(side_by_side_buckets(frames), _k, _s))
                 patch.setattr(cards_module, "by_period",
                               lambda db, name, f, grain=None, _s=shift: perturbed_medians(db, name, f, grain, _s))
                 after = card_fingerprint(app_db, filters, page.cards)
