@@ -23,7 +23,8 @@ FILTER_SETS = (
     Filters("18-25", Period.from_months("2025-01", "2025-12"), "quarter"),
     Filters("all", Period.from_months("2023-04", "2025-03"), "fy"),
 )
-QUERIES = ("s136_under18_by_period", "s136_outcomes", "s136_by_ethnicity", "s136_repeat_detentions")
+QUERIES = ("s136_by_period", "s136_median_by_period", "s136_under18_by_period", "s136_outcomes", "s136_by_ethnicity",
+           "s136_repeat_detentions")
 
 
 @pytest.fixture(scope="module")
@@ -125,12 +126,33 @@ def test_outcome_ethnicity_and_under18_counts_match_the_extract(page, generated_
     assert under18["detentions"].sum() == len(s136)
 
 
+def test_over_limit_table_matches_the_extract_and_its_figure_needs_no_median(page, generated_data, app_db):
+    from dashboard.disclosure import Policy
+
+    s136 = in_year(s136_extract(generated_data)).copy()
+    s136["minutes"] = (s136["ended_at"] - s136["detained_at"]) / pd.Timedelta(minutes=1)
+    s136["month"] = s136["detained_at"].dt.strftime("%b %Y")
+    limit = s136["extended"].map({True: 36 * 60, False: 24 * 60})
+    expected = s136.assign(over=s136["minutes"] > limit).groupby("month", sort=False).agg(
+        detentions=("minutes", "size"), recorded=("minutes", "count"), over=("over", "sum"),
+        median=("minutes", "median"))
+    table = render("pos-over-limit", YEAR, policy=Policy(0)).table.set_index("Period")
+    for month, want in expected.iterrows():
+        got = table.loc[month]
+        assert (got["Detentions"], got["End time recorded"], got["Over the legal limit"]) == (
+            want["detentions"], want["recorded"], want["over"]), month
+        assert got["Median hours detained"] == pytest.approx(want["median"] / 60), month
+    # With the table view closed the chart reads counts only, and draws the same figure.
+    closed = render("pos-over-limit", YEAR, table=False)
+    assert closed.figure == render("pos-over-limit", YEAR).figure and closed.table.empty
+
+
 # --- the queries on hand-made rows (edge cases the generated data may not have) -------------
 
 def test_queries_follow_the_house_rules():
     check_queries(QUERIES)
     for name in QUERIES:
-        assert load_sql(name).doc.startswith(("Section 136", "People")), name
+        assert load_sql(name).doc.startswith(("Section 136", "People", "Median time detained")), name
 
 
 def test_hand_made_edge_cases(tmp_path):
