@@ -491,20 +491,26 @@ def ae_by_hour_weekday(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     return f.groupby(["weekday", "hour"]).sum().reset_index()
 
 
-def ae_by_site(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+def _site_attendances(x: Extracts, p: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
     a = _events(x.ae, "arrival_at", p, ["site", "arrival_at", "departure_at"])
     m = _minutes(a["departure_at"], a["arrival_at"])
     rec = ~np.isnan(m)
-    f = pd.DataFrame({"site": a["site"].to_numpy(), "attendances": 1, "departure_recorded": rec,
-                      "within_4h": m <= 240, "over_12h": m > 720, "median_minutes": m, "departure_not_recorded": ~rec})
-    return f.groupby("site").agg(attendances=("attendances", "sum"), departure_recorded=("departure_recorded", "sum"),
-                                 within_4h=("within_4h", "sum"), over_12h=("over_12h", "sum"),
-                                 median_minutes=("median_minutes", "median"),
-                                 departure_not_recorded=("departure_not_recorded", "sum")).reset_index()
+    return pd.DataFrame({"site": a["site"].to_numpy(), "attendances": 1, "departure_recorded": rec,
+                         "within_4h": m <= 240, "over_12h": m > 720, "departure_not_recorded": ~rec}), m
 
 
 def ae_site_counts(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
-    return ae_by_site(x, p).drop(columns="median_minutes")
+    f, _ = _site_attendances(x, p)
+    return f.groupby("site")[["attendances", "departure_recorded", "within_4h", "over_12h",
+                              "departure_not_recorded"]].sum().reset_index()
+
+
+def ae_by_site(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    f, m = _site_attendances(x, p)
+    return f.assign(median_minutes=m).groupby("site").agg(
+        attendances=("attendances", "sum"), departure_recorded=("departure_recorded", "sum"),
+        within_4h=("within_4h", "sum"), over_12h=("over_12h", "sum"), median_minutes=("median_minutes", "median"),
+        departure_not_recorded=("departure_not_recorded", "sum")).reset_index()
 
 
 def ae_mix(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:

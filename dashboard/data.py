@@ -46,7 +46,12 @@ def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFram
     trend and its cards); the first runs it and the others wait for its answer rather
     than run it again at the same time.
     """
-    return _memoised((id(db), db.version(), name, tuple(sorted(params.items()))), partial(db.query, name, params))
+    return _memoised(_key(db, name, params), partial(db.query, name, params))
+
+
+def _key(db: Database, name: str, params: dict[str, Any], *more: str) -> tuple:
+    """Return the memo key of a query's answer (or of a form of it, named by `more`) on this data."""
+    return (id(db), db.version(), name, tuple(sorted(params.items())), *more)
 
 
 def _memoised(key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -161,7 +166,7 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
         return complete_buckets(cached_query(db, name, params), filters.period, grain)
 
     # Kept completed: a trend's rows feed several charts and the cards of a page.
-    return _memoised((id(db), db.version(), name, tuple(sorted(params.items())), "completed"), completed)
+    return _memoised(_key(db, name, params, "completed"), completed)
 
 
 T = TypeVar("T")
@@ -171,7 +176,7 @@ _side_by_side = True
 
 
 def run_queries_side_by_side(on: bool) -> None:
-    """Choose whether flow_table runs its queries side by side (the app) or one by one (the benchmark's floor)."""
+    """Choose whether side_by_side runs its calls side by side (the app) or one by one (the benchmark's floor)."""
     global _side_by_side
     _side_by_side = on
 
@@ -199,8 +204,7 @@ def flow_table(db: Database, filters: Filters, grain: str | None = None,
                queries: tuple[str, ...] = PERIOD_QUERIES) -> pd.DataFrame:
     """Return the named trend queries side by side, one row per bucket (all columns).
 
-    The queries run side by side (DuckDB releases the GIL): the cards ask for up to
-    seven sources at once and were the slowest call of a page redraw.
+    The queries run side by side (DuckDB releases the GIL), as the cards' do.
     """
     return side_by_side_buckets(side_by_side([partial(by_period, db, name, filters, grain) for name in queries]))
 

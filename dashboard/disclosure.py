@@ -169,7 +169,7 @@ def partitions(records: Sequence[dict[str, Any]], fields: Sequence[Field]) -> li
         if f.partition is True:
             lines.append(([(f.name, i) for i in range(len(records))], None))
         elif f.partition:
-            for by in (f.partition,) if isinstance(f.partition, str) else f.partition:
+            for by in _groupings(f):
                 groups: dict[Any, list[Cell]] = {}
                 for i, r in enumerate(records):
                     groups.setdefault(r[by], []).append((f.name, i))
@@ -223,11 +223,15 @@ def _referenced(fields: Sequence[Field]) -> set[str]:
     for f in fields:
         names.update(n for n in (f.name, f.num, f.den) if n)
         names.update(f.parts)
-        if isinstance(f.partition, str):
-            names.add(f.partition)
-        elif isinstance(f.partition, tuple):
-            names.update(f.partition)
+        names.update(_groupings(f))
     return names
+
+
+def _groupings(f: Field) -> tuple[str, ...]:
+    """Return the label columns whose values group a count field's rows into partitions (none: whole column)."""
+    if f.partition is True or not f.partition:
+        return ()
+    return (f.partition,) if isinstance(f.partition, str) else tuple(f.partition)
 
 
 def _records(frame: pd.DataFrame, names: set[str]) -> list[dict[str, Any]]:
