@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from dashboard import figures
+from dashboard.breakdowns import all_suppressed
 from dashboard.data import flow_table
 from dashboard.db import Database
 from dashboard.disclosure import SUPPRESSED, Field, Policy, plottable, protect
@@ -121,6 +122,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
         return Rendered(figures.message_figure(text), no_rows, text, True)
     shown = protect(raw, fields, policy)
     figure = chart.figure(shown, filters)
+    if figures.only_suppressed(figure):  # an axis of '*' alone reads as broken: say why, point to the table
+        figure = all_suppressed()
     table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
     note = figure.pop("note", "")
     if chart.selection_text:

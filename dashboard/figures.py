@@ -18,6 +18,8 @@ NHS_DARK_BLUE = "#003087"
 NHS_DARK_GREY = "#425563"
 NHS_MID_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
+NHS_GREEN = "#007F3B"  # a headline that says all is as it should be
+NHS_RED = "#DA291C"  # ...and one that says it is not
 # Making Data Count colours: improvement blue, concern orange, common cause grey.
 IMPROVEMENT = "#41B6E6"
 CONCERN = "#ED8B00"
@@ -178,11 +180,65 @@ def bar_figure(categories: Sequence[str], series: Sequence[tuple[str, Sequence[f
     return {"data": data, "layout": layout}
 
 
+SUPPRESSED_MARKS = "Suppressed"  # the name of the text trace that draws '*' where a value is hidden
+
+
+def _drawn(value: Any, zero_counts: bool) -> bool:
+    """Return whether one plotted value shows on the chart (None or NaN never does; zero only on a line)."""
+    return value is not None and value == value and (zero_counts or value != 0)
+
+
+def draws_values(fig: dict) -> bool:
+    """Return whether a figure shows any value: a bar that is not zero, a point of a series, a heatmap cell, a flow.
+
+    Reference lines (mean, process limits, a target: mode 'lines'), the '*' marks of suppressed
+    values and annotations show no value of the data.
+    """
+    for trace in fig["data"]:
+        kind, mode = trace.get("type"), trace.get("mode", "")
+        if kind == "bar":
+            values = trace.get("x" if trace.get("orientation") == "h" else "y") or []
+            if any(_drawn(v, False) for v in values):
+                return True
+        elif kind == "scatter":
+            if "markers" in mode and any(_drawn(v, True) for v in trace.get("y") or []):
+                return True
+        elif kind == "heatmap":
+            if any(_drawn(v, True) for row in trace.get("z") or [] for v in row):
+                return True
+        elif kind == "sankey":
+            if any(_drawn(v, False) for v in trace["link"]["value"]):
+                return True
+        else:  # a kind this check does not know: assume it shows something
+            return True
+    return False
+
+
+def only_suppressed(fig: dict) -> bool:
+    """Return whether a figure shows nothing but '*': every value it would draw is suppressed (or zero).
+
+    A figure with a headline says its answer in words ("None over the legal limit"), so it shows something.
+    """
+    if any(a.get("name") == HEADLINE for a in fig["layout"].get("annotations", ())):
+        return False
+    return any(trace.get("name") == SUPPRESSED_MARKS for trace in fig["data"]) and not draws_values(fig)
+
+
+HEADLINE = "headline"  # the name of a headline annotation
+
+
+def headline(fig: dict, text: str, colour: str) -> dict:
+    """Return the figure with a bold headline across the top of the plot (the answer the chart is there for)."""
+    fig["layout"]["annotations"] = [{"name": HEADLINE, "text": f"<b>{text}</b>", "showarrow": False, "xref": "paper",
+                                     "yref": "paper", "x": 0.5, "y": 0.92, "font": {"size": 16, "color": colour}}]
+    return fig
+
+
 def _suppressed_marks(xs: Sequence, ys: Sequence, hover: Sequence[str], *, horizontal: bool = False,
                       group: str | None = None) -> dict[str, Any]:
     """Return a text trace that draws '*' at each (x, y): a hidden value reads as small, not absent."""
     trace: dict[str, Any] = {
-        "type": "scatter", "mode": "text", "name": "Suppressed", "text": ["*"] * len(xs),
+        "type": "scatter", "mode": "text", "name": SUPPRESSED_MARKS, "text": ["*"] * len(xs),
         "hovertext": list(hover), "hoverinfo": "text", "showlegend": False,
         "textfont": {"size": 18, "color": NHS_DARK_GREY}}
     if horizontal:

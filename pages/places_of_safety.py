@@ -135,16 +135,14 @@ def under18_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     count_axis(fig, top, "Detentions", minimum=5, headroom=1.4)
     custody_shown = list(shown["under18_custody"])
     if all(v == 0 for v in custody_shown):
-        headline, colour = "None taken to police custody", "#007F3B"  # NHS green
+        figures.headline(fig, "None taken to police custody", figures.NHS_GREEN)
         note = ("No under-18s were taken to police custody in this period, as it should be: "
                 "a police station may never be a place of safety for a child.")
     else:
         periods = sum(1 for v in custody_shown if v != 0)
-        headline, colour = f"Taken to police custody in {periods} period(s)", "#DA291C"
+        figures.headline(fig, f"Taken to police custody in {periods} period(s)", figures.NHS_RED)
         note = (f"Under-18s were taken to police custody in {periods} period(s): this should never happen, "
                 "and each case needs review.")
-    fig["layout"]["annotations"] = [{"text": f"<b>{headline}</b>", "showarrow": False, "xref": "paper", "yref": "paper",
-                                     "x": 0.5, "y": 0.92, "font": {"size": 16, "color": colour}}]
     return noted(fig, shown, ["under18_detentions", "under18_custody"], note)
 
 
@@ -184,7 +182,8 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     over = shown_sum(shown["over_limit"])
     missing = shown_sum(shown["ended_not_recorded"])
     notes = ["The limit is 24 hours, or 36 hours where the detention was lawfully extended."]
-    if over == 0:
+    if over == 0:  # the answer the chart is there for, said where its bars would be
+        figures.headline(fig, "None over the legal limit", figures.NHS_GREEN)
         notes.append("No detention with an end time recorded ran over the limit.")
     if missing:
         notes.append(f"{missing:,} detention(s) had no end time recorded, so cannot be checked against the limit.")

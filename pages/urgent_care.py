@@ -110,9 +110,11 @@ def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return emergency liaison referrals and 1-hour response by hour of referral."""
-    fig = figures.bar_figure([f"{h:02d}" for h in shown["hour"]], [("Referrals", plottable(shown["referrals"]))])
+    hours = [f"{h:02d}" for h in shown["hour"]]
+    fig = figures.bar_figure(hours, [("Referrals", plottable(shown["referrals"]))])
+    figures.mark_suppressed(fig, {"hour": hours, "referrals": shown["referrals"]}, "hour", ["referrals"])
     fig["data"].append({"type": "scatter", "mode": "lines+markers", "name": "Emergency seen within 1 hour (%)",
-                        "x": [f"{h:02d}" for h in shown["hour"]], "y": plottable(shown["pct_1h"]), "yaxis": "y2",
+                        "x": hours, "y": plottable(shown["pct_1h"]), "yaxis": "y2",
                         "line": {"color": figures.CONCERN}, "connectgaps": False})
     # Ticks of its own (an overlaying axis otherwise copies the bars' grid: 29.1%, 58.1%...).
     fig["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "range": [0, 100], "ticksuffix": "%",
@@ -120,7 +122,7 @@ def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["showlegend"] = True
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 52, "t": 36}  # the 100% tick clear of the mode bar
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Hour of referral"}}
-    return fig
+    return noted(fig, shown, ["referrals", "pct_1h"])
 
 
 def liaison_hour_rows(db: Database, filters: Filters) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dashboard.breakdowns import ALL_SUPPRESSED
 from dashboard.cards import CardValue, card_values
 from dashboard.charts import CHARTS, Rendered, render
 from dashboard.db import Database, load_sql
@@ -47,33 +48,49 @@ def check_published(page, module: str, path: str, name: str, order: int, prefix:
     return ids
 
 
+def says_all_suppressed(chart_id: str, rendered: Rendered) -> bool:
+    """Return whether the chart gave the 'every number is suppressed' message, checking it is true.
+
+    True only if the message is there and the full table backs it: every value it shows is '*' or zero.
+    """
+    if rendered.note != ALL_SUPPRESSED:
+        return False
+    assert rendered.figure["data"] == [] and rendered.figure["layout"]["annotations"][0]["text"], chart_id
+    table = rendered.table
+    values = [f.label for f in CHARTS[chart_id].fields if f.kind in ("count", "pct", "measure")]
+    shown = [v for label in values if label in table for v in table[label] if not pd.isna(v)]
+    assert any(v == SUPPRESSED for v in shown), chart_id
+    assert all(v == SUPPRESSED or v == 0 for v in shown), (chart_id, table)
+    return True
+
+
 def check_draws(chart_ids_: Iterable[str], filters: Filters) -> list[Rendered]:
-    """Check each chart draws a figure with traces and a table with rows (no message)."""
+    """Check each chart draws a figure with traces and a table with rows (no message).
+
+    The one message allowed is that every number is suppressed, when the table shows nothing else.
+    """
     out = []
     for chart_id in chart_ids_:
         rendered = render(chart_id, filters)
         assert not rendered.empty, (chart_id, rendered.note)
-        assert rendered.figure["data"], chart_id
         assert not rendered.table.empty, chart_id
+        assert rendered.figure["data"] or says_all_suppressed(chart_id, rendered), chart_id
         out.append(rendered)
     return out
 
 
-def check_message_or_figure(page, filters: Filters, *, suppressed_message: bool = False) -> None:
-    """Check each chart gives a figure, or a message with no traces when there is no activity, never an error.
+def check_message_or_figure(page, filters: Filters) -> None:
+    """Check each chart gives a figure, or a message with no traces, never an error.
 
-    With `suppressed_message`, a chart with activity may also give the plain message that every
-    number is suppressed.
+    A message says there is no activity, or (checked against the table) that every number is suppressed.
     """
     for chart_id in chart_ids(page):
         rendered = render(chart_id, filters)
         figure = rendered.figure
         if rendered.empty:
             assert figure["data"] == [] and figure["layout"]["annotations"][0]["text"], chart_id
-        elif suppressed_message:
-            assert figure["data"] or figure["layout"]["annotations"][0]["text"], chart_id
         else:
-            assert figure["data"], chart_id
+            assert figure["data"] or says_all_suppressed(chart_id, rendered), chart_id
 
 
 def check_no_small_numbers(page, db: Database, views: Iterable[Filters]) -> int:

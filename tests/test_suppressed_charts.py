@@ -1,0 +1,91 @@
+"""A chart whose every value is hidden says so in words, rather than drawing an axis of '*'."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard import figures
+from dashboard.breakdowns import ALL_SUPPRESSED
+from dashboard.charts import CHARTS, Chart, render
+from dashboard.disclosure import SUPPRESSED, Field, plottable
+from dashboard.filters import Filters
+from dashboard.periods import Period
+
+YEAR = Filters("all", Period.from_months("2025-01", "2025-03"))
+
+
+def bars(values, shown=None) -> dict:
+    """Return a bar figure of `values` with the '*' marks of the shown values."""
+    shown = shown if shown is not None else values
+    frame = {"period": ["Jan", "Feb", "Mar"], "n": shown}
+    fig = figures.bar_figure(frame["period"], [("Detentions", plottable(shown))])
+    return figures.mark_suppressed(fig, frame, "period", ["n"])
+
+
+def test_bars_of_only_stars_and_zeros_show_nothing():
+    fig = bars([SUPPRESSED, 0, SUPPRESSED])
+    assert not figures.draws_values(fig) and figures.only_suppressed(fig)
+
+
+def test_one_bar_shown_is_enough():
+    fig = bars([SUPPRESSED, 9, SUPPRESSED])
+    assert figures.draws_values(fig) and not figures.only_suppressed(fig)
+
+
+def test_zero_bars_without_stars_are_an_answer_not_a_suppressed_chart():
+    assert not figures.only_suppressed(bars([0, 0, 0]))
+
+
+def test_a_line_at_zero_shows_but_a_target_line_alone_does_not():
+    fig = bars([SUPPRESSED, SUPPRESSED, SUPPRESSED])
+    fig["data"].append({"type": "scatter", "mode": "lines", "name": "Target 95%", "y": [95, 95, 95]})
+    assert figures.only_suppressed(fig)
+    fig["data"].append({"type": "scatter", "mode": "lines+markers", "name": "In custody", "y": [0, 0, 0]})
+    assert not figures.only_suppressed(fig)
+
+
+def test_a_headline_is_an_answer_in_words():
+    fig = figures.headline(bars([SUPPRESSED, 0, 0]), "None over the legal limit", figures.NHS_GREEN)
+    assert not figures.only_suppressed(fig)
+
+
+def test_render_replaces_an_axis_of_stars_with_the_message_and_keeps_the_table(monkeypatch):
+    frame = pd.DataFrame({"period": ["Jan", "Feb", "Mar"], "n": [3, 2, 5]})
+    chart = Chart("test-stars", "Stars", lambda db, filters: frame.copy(),
+                  (Field("period", "Period"), Field("n", "Detentions", "count")),
+                  lambda shown, filters: bars(list(shown["n"])))
+    monkeypatch.setitem(CHARTS, chart.id, chart)
+    rendered = render(chart.id, YEAR, db=object())
+    assert rendered.figure["data"] == [] and rendered.note == ALL_SUPPRESSED and not rendered.empty
+    assert list(rendered.table["Detentions"]) == [SUPPRESSED] * 3
+
+
+@pytest.fixture(scope="module")
+def page_modules(generated_data):
+    """Return the pages package, imported by the app (Dash pages must be registered after the app exists)."""
+    from dashboard.app import create_app
+
+    create_app(generated_data)
+    import pages.places_of_safety
+    import pages.urgent_care
+
+    return pages
+
+
+def test_no_detention_over_the_limit_is_said_as_a_headline(page_modules):
+    over_limit_figure = page_modules.places_of_safety.over_limit_figure
+
+    shown = pd.DataFrame({"period": ["Jan", "Feb"], "over_limit": [0, 0], "ended_not_recorded": [0, SUPPRESSED]})
+    fig = over_limit_figure(shown, YEAR)
+    assert fig["layout"]["annotations"][0]["text"] == "<b>None over the legal limit</b>"
+    assert not figures.only_suppressed(fig)
+
+
+def test_a_hidden_hour_of_liaison_referrals_is_marked(page_modules):
+    liaison_hour_figure = page_modules.urgent_care.liaison_hour_figure
+
+    shown = pd.DataFrame({"hour": [0, 1, 2], "referrals": [SUPPRESSED, 12, 0], "pct_1h": [SUPPRESSED, 75.0, None]})
+    fig = liaison_hour_figure(shown, YEAR)
+    marks = [t for t in fig["data"] if t["name"] == figures.SUPPRESSED_MARKS]
+    assert len(marks) == 1 and marks[0]["x"] == ["00"]
+    assert "suppressed" in fig["note"]
