@@ -321,6 +321,7 @@ def heatmap_figure(x: Sequence[str], y: Sequence[str], z: Sequence[Sequence[floa
     """Return a heatmap (e.g. hour of day by weekday); None cells are suppressed or empty."""
     trace: dict[str, Any] = {
         "type": "heatmap", "x": list(x), "y": list(y), "z": [list(r) for r in z], "name": name,
+        "zmin": 0,  # counts: the palest colour is none, never a negative scale when every cell is 0
         "colorscale": [[0, "#F0F4F5"], [0.5, "#41B6E6"], [1, NHS_DARK_BLUE]],
         "hoverongaps": False, "xgap": 1, "ygap": 1,
         "colorbar": {"title": {"text": name, "side": "right"}, "thickness": 12},

@@ -11,7 +11,7 @@ import pandas as pd
 from dash import Input, Output, callback, no_update
 
 from dashboard import figures
-from dashboard.breakdowns import charted_note, most_telling, noted
+from dashboard.breakdowns import all_suppressed, charted_note, drawable, most_telling, noted
 from dashboard.charts import Chart, register, spc_chart
 from dashboard.components import Page, publish
 from dashboard.data import breakdown
@@ -66,6 +66,8 @@ def heatmap_rows(db: Database, filters: Filters) -> pd.DataFrame:
 
 def heatmap_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return the hour-by-weekday heatmap of attendances (suppressed cells left blank)."""
+    if not drawable(shown["attendances"]):  # blank and zero cells only: nothing to see or click
+        return all_suppressed()
     z = [[None] * 24 for _ in WEEKDAYS]
     text = [[""] * 24 for _ in WEEKDAYS]
     for day, hour, value in zip(shown["day"], shown["hour"], shown["attendances"]):
@@ -105,7 +107,9 @@ def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         ("Emergency seen within 1 hour", plottable(charted["pct_1h"])),
         ("Urgent seen within 24 hours", plottable(charted["pct_24h"])),
     ], horizontal=True, unit="%")
-    return noted(fig, shown, (), charted_note(shown, charted, "referral sources", "the most referrals"))
+    figures.mark_suppressed(fig, charted, "site", ["pct_1h", "pct_24h"], horizontal=True)
+    return noted(fig, charted, ["pct_1h", "pct_24h"],
+                 charted_note(shown, charted, "referral sources", "the most referrals"))
 
 
 def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
