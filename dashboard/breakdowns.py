@@ -14,8 +14,8 @@ import pandas as pd
 from dashboard import figures
 from dashboard.disclosure import SUPPRESSED, plottable
 
-# The message of a chart whose every number is small and suppressed.
-ALL_SUPPRESSED = "Every number here is small and suppressed (*): see the table."
+# The message of a chart with nothing to draw: every number is zero or small and suppressed.
+ALL_SUPPRESSED = "Every number here is zero, or small and suppressed (*): see the table."
 # The note under a chart that draws '*' where a value is suppressed.
 SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table view lists every value."
 
@@ -46,9 +46,13 @@ def drawable(*columns: Sequence[Any]) -> bool:
     return any(v for column in columns for v in plottable(column))
 
 
-def all_suppressed() -> dict:
-    """Return the message figure (with its note) for a chart whose every number is suppressed."""
-    return {**figures.message_figure(ALL_SUPPRESSED), "note": ALL_SUPPRESSED}
+def all_suppressed(note: str = "") -> dict:
+    """Return the message figure for a chart whose every number is suppressed; its note, then `note`.
+
+    `note` is what the chart would have said (how to read it), less its line about '*'.
+    """
+    kept = note.replace(SUPPRESSED_NOTE, "").strip()
+    return {**figures.message_figure(ALL_SUPPRESSED), "note": f"{ALL_SUPPRESSED} {kept}".strip()}
 
 
 def noted(fig: dict, shown: pd.DataFrame, columns: Sequence[str], *sentences: str,

@@ -123,7 +123,7 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     shown = protect(raw, fields, policy)
     figure = chart.figure(shown, filters)
     if figures.only_suppressed(figure):  # an axis of '*' alone reads as broken: say why, point to the table
-        figure = all_suppressed()
+        figure = all_suppressed(figure.get("note", ""))
     table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
     note = figure.pop("note", "")
     if chart.selection_text:

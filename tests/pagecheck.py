@@ -53,7 +53,7 @@ def says_all_suppressed(chart_id: str, rendered: Rendered) -> bool:
 
     True only if the message is there and the full table backs it: every value it shows is '*' or zero.
     """
-    if rendered.note != ALL_SUPPRESSED:
+    if not rendered.note.startswith(ALL_SUPPRESSED):
         return False
     assert rendered.figure["data"] == [] and rendered.figure["layout"]["annotations"][0]["text"], chart_id
     table = rendered.table

@@ -57,6 +57,7 @@ def test_render_replaces_an_axis_of_stars_with_the_message_and_keeps_the_table(m
     monkeypatch.setitem(CHARTS, chart.id, chart)
     rendered = render(chart.id, YEAR, db=object())
     assert rendered.figure["data"] == [] and rendered.note == ALL_SUPPRESSED and not rendered.empty
+    assert rendered.figure["layout"]["annotations"][0]["text"].startswith("Every number here is zero")
     assert list(rendered.table["Detentions"]) == [SUPPRESSED] * 3
 
 
@@ -70,6 +71,22 @@ def page_modules(generated_data):
     import pages.urgent_care
 
     return pages
+
+
+def test_the_message_keeps_what_the_chart_would_have_said_less_its_line_about_stars(monkeypatch):
+    from dashboard.breakdowns import SUPPRESSED_NOTE
+
+    frame = pd.DataFrame({"period": ["Jan"], "n": [3]})
+
+    def figure(shown, filters):
+        fig = bars(list(shown["n"]) + [0, 0])
+        fig["note"] = f"The limit is 24 hours. {SUPPRESSED_NOTE}"
+        return fig
+
+    chart = Chart("test-note", "Note", lambda db, filters: frame.copy(),
+                  (Field("period", "Period"), Field("n", "Detentions", "count")), figure)
+    monkeypatch.setitem(CHARTS, chart.id, chart)
+    assert render(chart.id, YEAR, db=object()).note == f"{ALL_SUPPRESSED} The limit is 24 hours."
 
 
 def test_no_detention_over_the_limit_is_said_as_a_headline(page_modules):
