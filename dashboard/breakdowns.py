@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from dashboard import figures
@@ -21,11 +22,22 @@ SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table vie
 
 
 def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
-    """Return a breakdown with one row per known category in `labels` order (zeros included), labelled."""
-    codes = list(labels) + [c for c in frame[column] if c not in labels]
-    out = frame.set_index(column).reindex(codes).fillna(0).astype("int64")
-    out = out.rename_axis(column).reset_index()
-    return out.assign(label=[labels.get(c, c.replace("_", " ").capitalize()) for c in out[column]])
+    """Return a breakdown with one row per known category in `labels` order (zeros included), labelled.
+
+    Unknown categories follow the known ones, in the frame's order. Every other column is a
+    whole-number count (missing: 0). Built in one step: this runs on every redraw of six charts.
+    """
+    found = frame[column].tolist()
+    codes = list(labels) + [c for c in found if c not in labels]
+    row_of = {c: i for i, c in enumerate(found)}
+    rows = np.array([row_of.get(c, -1) for c in codes], dtype="int64")
+    out: dict[str, Any] = {column: codes}
+    for name in frame.columns:
+        if name != column:
+            values = np.append(frame[name].to_numpy(dtype="float64", na_value=np.nan), np.nan)  # row -1: none
+            out[name] = np.nan_to_num(values[rows], nan=0.0).astype("int64")
+    out["label"] = [labels.get(c, c.replace("_", " ").capitalize()) for c in codes]
+    return pd.DataFrame(out)
 
 
 def in_type_order(rows: pd.DataFrame, types: Sequence[str], column: str = "ward_type",

@@ -210,7 +210,18 @@ def flow_table(db: Database, filters: Filters, grain: str | None = None,
 
 
 def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Return trend frames of the same buckets as one frame: a row per bucket, every frame's columns."""
+    """Return trend frames of the same buckets as one frame: a row per bucket, every frame's columns.
+
+    Completed trends of one period and grain have the same buckets in the same order, so their
+    columns are laid side by side as they are; anything else is aligned on the bucket.
+    """
+    buckets = frames[0]["bucket"]
+    names = [name for f in frames for name in f.columns if name != "bucket"]
+    if len(set(names)) == len(names) and all(f["bucket"].equals(buckets) for f in frames[1:]):
+        columns = {"bucket": buckets}
+        for f in frames:
+            columns.update((name, f[name]) for name in f.columns if name != "bucket")
+        return pd.DataFrame(columns)
     return pd.concat([f.set_index("bucket") for f in frames], axis=1).reset_index()
 
 
