@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import figures
+from dashboard.breakdowns import all_suppressed
 from dashboard.charts import Chart, register, spc_chart
 from dashboard.components import Page, publish
 from dashboard.data import breakdown
@@ -50,17 +51,23 @@ def pathway_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return the Sankey of the shown links (suppressed links are left out and said so)."""
     visible = shown[shown["people"] != SUPPRESSED]
+    hidden = len(shown) - len(visible)
+    note = (f"{hidden} link(s) with fewer than 8 people are not drawn. " if hidden else "") + (
+        "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge, "
+        "72-hour follow-up and readmission within 30 days.")
+    if visible.empty:
+        return all_suppressed(note)
     labels = list(dict.fromkeys([*visible["from"], *visible["to"]]))
     colour_of = {name: colour for name, colour in STAGES.values()}
     column_of = {STAGES[code][0]: column for code, column in COLUMNS.items()}
+    # Stages with no link drawn (a narrow view) leave their columns out: the drawn ones use the
+    # whole width, so the first column's labels do not run into the next column's.
+    last = max(column_of[label] for label in labels) or 1.0
     index = {label: i for i, label in enumerate(labels)}
     fig = figures.sankey_figure(labels, [colour_of[label] for label in labels],
                                 [index[s] for s in visible["from"]], [index[t] for t in visible["to"]],
-                                [float(v) for v in visible["people"]], [column_of[label] for label in labels])
-    hidden = len(shown) - len(visible)
-    fig["note"] = (f"{hidden} link(s) with fewer than 8 people are not drawn. " if hidden else "") + (
-        "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge, "
-        "72-hour follow-up and readmission within 30 days.")
+                                [float(v) for v in visible["people"]], [column_of[label] / last for label in labels])
+    fig["note"] = note
     return fig
 
 

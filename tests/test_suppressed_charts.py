@@ -67,6 +67,7 @@ def page_modules(generated_data):
     from dashboard.app import create_app
 
     create_app(generated_data)
+    import pages.overview
     import pages.places_of_safety
     import pages.urgent_care
 
@@ -106,3 +107,23 @@ def test_a_hidden_hour_of_liaison_referrals_is_marked(page_modules):
     marks = [t for t in fig["data"] if t["name"] == figures.SUPPRESSED_MARKS]
     assert len(marks) == 1 and marks[0]["x"] == ["00"]
     assert "suppressed" in fig["note"]
+
+
+def test_a_pathway_cut_short_by_hidden_links_uses_the_whole_width(page_modules):
+    pathway_figure = page_modules.overview.pathway_figure
+    shown = pd.DataFrame({"from": ["A&E mental health attendance", "A&E mental health attendance",
+                                   "Admitted to a mental health ward"],
+                          "to": ["Left A&E before treatment", "Admitted to a mental health ward", "Discharged"],
+                          "people": [40, 12, SUPPRESSED]})
+    fig = pathway_figure(shown, YEAR)
+    node = fig["data"][0]["node"]
+    assert max(node["x"]) == 0.99 and min(node["x"]) == 0.01  # two stages drawn: first and last column
+    assert fig["note"].startswith("1 link(s) with fewer than 8 people are not drawn.")
+
+
+def test_a_pathway_with_every_link_hidden_says_so(page_modules):
+    pathway_figure = page_modules.overview.pathway_figure
+    shown = pd.DataFrame({"from": ["A&E mental health attendance"], "to": ["Left A&E before treatment"],
+                          "people": [SUPPRESSED]})
+    fig = pathway_figure(shown, YEAR)
+    assert fig["data"] == [] and fig["note"].startswith(ALL_SUPPRESSED)
