@@ -131,6 +131,8 @@ def open_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                           hovertemplate="%{y}: %{text}<extra></extra>")
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "rangemode": "nonnegative",
                               "title": {"text": f"Delays open at the end of {period_end_text(filters)}"}}
+    if max(values, default=0) < 5:  # only zeros and '*': whole-number ticks, not Plotly's 0, 0.5, 1
+        fig["layout"]["xaxis"]["range"] = [0, 5]
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 150}
     fig["note"] = (f"Delays that had started by {period_end_text(filters)} and had not ended, with the median days "
                    "delayed so far. A suppressed count (*) is drawn at zero.")

@@ -150,6 +150,8 @@ def test_delays_still_open_at_the_period_end(page, delays_db):
     protected = render("dtoc-open", Q1, db=delays_db).table.set_index("Reason")
     assert protected.loc["I: Housing", "Delays open"] == SUPPRESSED
     assert protected.loc["I: Housing", "Median days delayed so far"] == SUPPRESSED
+    # Every count is small: whole-number ticks from 0 to 5, not 0, 0.5, 1.
+    assert render("dtoc-open", Q1, db=delays_db).figure["layout"]["xaxis"]["range"] == [0, 5]
 
 
 def test_delays_by_organisation_by_month(page, delays_db):
