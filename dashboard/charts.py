@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date
 from typing import Any, Callable
 
@@ -116,7 +117,7 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     data, fields = chart.source(table)
     raw = data(db or get_db(), filters, **selection)
     activity = chart.activity_column()
-    no_rows = pd.DataFrame(columns=[f.label for f in chart.fields])
+    no_rows = _no_rows(tuple(f.label for f in chart.fields))
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         text = f"{chart.empty_text} ({band_text(filters)}, {filters.period.label()})"
         return Rendered(figures.message_figure(text), no_rows, text, True)
@@ -129,6 +130,12 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()
     return Rendered(figure, table, note)
+
+
+@lru_cache(maxsize=256)
+def _no_rows(labels: tuple[str, ...]) -> pd.DataFrame:
+    """Return an empty table with these columns: built once per chart and shared, so never modified."""
+    return pd.DataFrame(columns=list(labels))
 
 
 def to_csv(rendered: Rendered) -> str:

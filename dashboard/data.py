@@ -218,9 +218,9 @@ def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
     buckets = frames[0]["bucket"]
     names = [name for f in frames for name in f.columns if name != "bucket"]
     if len(set(names)) == len(names) and all(f["bucket"].equals(buckets) for f in frames[1:]):
-        columns = {"bucket": buckets}
+        columns = {"bucket": buckets.array}  # arrays, not Series: nothing to align, half the time
         for f in frames:
-            columns.update((name, f[name]) for name in f.columns if name != "bucket")
+            columns.update((name, f[name].array) for name in f.columns if name != "bucket")
         return pd.DataFrame(columns)
     return pd.concat([f.set_index("bucket") for f in frames], axis=1).reset_index()
 
