@@ -34,7 +34,7 @@ import requests  # noqa: E402
 
 from combos import Combo, make_combos  # noqa: E402
 from replay import AppCallbacks, Client, Redraw, parse_router, redraw  # noqa: E402
-from server import Server  # noqa: E402
+from server import Server, cpu_seconds, machine_cpu_seconds  # noqa: E402
 
 TARGETS = {"p95_ms": 150.0, "floor_ratio": 1.5, "pandas_ratio": 10.0, "cold_start_s": 5.0, "worker_mb": 1536.0,
            "browser_p95_ms": 1000.0, "transfer_mb": 2.0}
@@ -203,6 +203,9 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
 
         redraws: list[Redraw] = []
         deadline = time.perf_counter() + args.replay_budget
+        # CPU while replaying: the workers', this process's (the HTTP client) and the whole machine's.
+        cpu_before = (cpu_seconds(server.worker_pids()), cpu_seconds([os.getpid()]), machine_cpu_seconds())
+        replay_started = time.perf_counter()
         for i, combo in enumerate(combos):
             if time.perf_counter() > deadline:
                 log(f"{page.path}: replay budget of {args.replay_budget:.0f} s spent after {i} combinations")
@@ -212,6 +215,13 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
             if not rd.ok:
                 bad = [c for c in [rd.router, *rd.calls] if not c.ok]
                 log(f"{page.path} {combo.label()}: FAILED {bad[0].kind} {bad[0].name}: {bad[0].status} {bad[0].error[:200]}")
+        if redraws:
+            spent = [after - before for after, before in zip(
+                (cpu_seconds(server.worker_pids()), cpu_seconds([os.getpid()]), machine_cpu_seconds()), cpu_before)]
+            res["cpu_ms_per_redraw"] = {
+                "workers": spent[0] * 1000 / len(redraws), "client": spent[1] * 1000 / len(redraws),
+                "machine": spent[2] * 1000 / len(redraws),
+                "capacity": (time.perf_counter() - replay_started) * 1000 * (os.cpu_count() or 1) / len(redraws)}
         res["redraws"] = [{
             "combo": asdict(rd.combo), "ms": rd.ms, "ok": rd.ok,
             "router": asdict(rd.router), "calls": [asdict(c) for c in rd.calls]} for rd in redraws]
@@ -338,6 +348,7 @@ def summarise(pages, http: dict[str, dict], floors: dict[str, list], pandas: dic
             "cards_fn_p50_ms": pct([f.cards_ms for f in floors[page.id]], 50),
             "cards_db_p50_ms": pct([f.cards_db_ms for f in floors[page.id]], 50),
             "cards_warm_p50_ms": pct([f.render_parts.get("cards", 0.0) for f in floors[page.id]], 50),
+            "cpu_ms_per_redraw": h.get("cpu_ms_per_redraw"),
             "probe_ms": h.get("probe_ms"), "browser_errors": [c.get("error") for c in b.get("changes", []) if "error" in c]
             + ([b["error"]] if b.get("error") else []),
             "top_queries": top_queries(floors[page.id]),
@@ -437,6 +448,9 @@ def breakdown_lines(rows: list[dict], floors: dict[str, list]) -> list[str]:
             f"(top: {', '.join(f'{n} {ms:.0f}' for n, ms in r['top_queries'])}); "
             f"data functions {fmt(r['data_fns_p50_ms'])} ms; render {fmt(r['render_p50_ms'])} ms; "
             f"responses {fmt(r['response_kb_p50'])} kB decoded"
+            + (f"; CPU per redraw (mean): workers {cpu['workers']:.0f} ms, client {cpu['client']:.0f} ms, whole "
+               f"machine {cpu['machine']:.0f} ms of {cpu['capacity']:.0f} ms the cores had"
+               if (cpu := r.get("cpu_ms_per_redraw")) else "")
             + (f"; browser: {'; '.join(sorted(set(e for e in r['browser_errors'] if e)))}" if r["browser_errors"] else ""))
     per_query: dict[str, list[float]] = {}
     for results in floors.values():

@@ -46,6 +46,7 @@ from typing import Any, Iterator
 import requests
 
 from dash_protocol import Callback as DashCallback, id_string as id_key, parse_id
+from server import cpu_seconds, machine_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
@@ -500,31 +501,12 @@ def warm_up(base: str, app: App, shell: Any, paths: list[str], workers: int) -> 
         raise RuntimeError(f"warm-up failed: {bad[:3]}")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """Return the CPU time (user + system) used so far by the given processes."""
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
 def worker_pids(master: int) -> list[int]:
     """Return gunicorn's worker processes (children of the master)."""
     try:
         return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
     except OSError:
         return []
-
-
-def machine_cpu_seconds() -> float:
-    """Return the CPU time used by the whole machine so far (all processes, every core)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    busy = sum(int(v) for i, v in enumerate(fields) if i not in (3, 4))  # all but idle and iowait
-    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def report(recorder: Recorder, users: int, duration: float, args: argparse.Namespace, command: list[str]) -> dict:

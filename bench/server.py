@@ -46,6 +46,25 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the CPU time (user + system) used so far by the given processes."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def machine_cpu_seconds() -> float:
+    """Return the CPU time used by the whole machine so far (all processes, every core)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    busy = sum(int(v) for i, v in enumerate(fields) if i not in (3, 4))  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def _status_kb(pid: int, field: str) -> int | None:
     """Return a kB field (VmRSS, VmHWM) of /proc/<pid>/status, or None if the process is gone."""
     try:
