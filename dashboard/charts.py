@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any, Callable
 
 import pandas as pd

@@ -181,6 +181,7 @@ def bar_figure(categories: Sequence[str], series: Sequence[tuple[str, Sequence[f
 
 
 SUPPRESSED_MARKS = "Suppressed"  # the name of the text trace that draws '*' where a value is hidden
+HEADLINE = "headline"  # the name of the annotation that says a chart's answer in words
 
 
 def _drawn(value: Any, zero_counts: bool) -> bool:
@@ -223,8 +224,6 @@ def only_suppressed(fig: dict) -> bool:
         return False
     return any(trace.get("name") == SUPPRESSED_MARKS for trace in fig["data"]) and not draws_values(fig)
 
-
-HEADLINE = "headline"  # the name of a headline annotation
 
 
 def headline(fig: dict, text: str, colour: str) -> dict:
