@@ -185,6 +185,11 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     if over == 0:  # the answer the chart is there for, said where its bars would be
         figures.headline(fig, "None over the legal limit", figures.NHS_GREEN)
         notes.append("No detention with an end time recorded ran over the limit.")
+    elif not any(plottable(shown["over_limit"])):
+        # Every period is 0 or '*' (a '*' is never a hidden 0): when it happened is the answer, so the
+        # chart keeps its '*' marks under a headline rather than giving way to the suppressed message.
+        periods = sum(1 for v in shown["over_limit"] if v != 0)
+        figures.headline(fig, f"Over the legal limit in {periods} period(s)", figures.NHS_RED)
     if missing:
         notes.append(f"{missing:,} detention(s) had no end time recorded, so cannot be checked against the limit.")
     elif missing is None:

@@ -127,3 +127,14 @@ def test_a_pathway_with_every_link_hidden_says_so(page_modules):
                           "people": [SUPPRESSED]})
     fig = pathway_figure(shown, YEAR)
     assert fig["data"] == [] and fig["note"].startswith(ALL_SUPPRESSED)
+
+
+def test_rare_detentions_over_the_limit_keep_their_stars_under_a_headline(page_modules):
+    over_limit_figure = page_modules.places_of_safety.over_limit_figure
+    shown = pd.DataFrame({"period": ["Jan", "Feb", "Mar"], "over_limit": [SUPPRESSED, 0, SUPPRESSED],
+                          "ended_not_recorded": [0, SUPPRESSED, 0]})
+    fig = over_limit_figure(shown, YEAR)
+    assert fig["layout"]["annotations"][0]["text"] == "<b>Over the legal limit in 2 period(s)</b>"
+    assert not figures.only_suppressed(fig)
+    marks = [t for t in fig["data"] if t["name"] == figures.SUPPRESSED_MARKS]
+    assert sorted(x for t in marks for x in t["x"]) == ["Feb", "Jan", "Mar"]
