@@ -34,7 +34,7 @@ import requests  # noqa: E402
 
 from combos import Combo, make_combos  # noqa: E402
 from replay import AppCallbacks, Client, Redraw, parse_router, redraw  # noqa: E402
-from server import Server, cpu_seconds, machine_cpu_seconds  # noqa: E402
+from server import Server, cpu_since, cpu_snapshot  # noqa: E402
 
 TARGETS = {"p95_ms": 150.0, "floor_ratio": 1.5, "pandas_ratio": 10.0, "cold_start_s": 5.0, "worker_mb": 1536.0,
            "browser_p95_ms": 1000.0, "transfer_mb": 2.0}
@@ -204,7 +204,7 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
         redraws: list[Redraw] = []
         deadline = time.perf_counter() + args.replay_budget
         # CPU while replaying: the workers', this process's (the HTTP client) and the whole machine's.
-        cpu_before = (cpu_seconds(server.worker_pids()), cpu_seconds([os.getpid()]), machine_cpu_seconds())
+        cpu_before = cpu_snapshot(server.worker_pids())
         replay_started = time.perf_counter()
         for i, combo in enumerate(combos):
             if time.perf_counter() > deadline:
@@ -216,8 +216,7 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
                 bad = [c for c in [rd.router, *rd.calls] if not c.ok]
                 log(f"{page.path} {combo.label()}: FAILED {bad[0].kind} {bad[0].name}: {bad[0].status} {bad[0].error[:200]}")
         if redraws:
-            spent = [after - before for after, before in zip(
-                (cpu_seconds(server.worker_pids()), cpu_seconds([os.getpid()]), machine_cpu_seconds()), cpu_before)]
+            spent = cpu_since(cpu_before, server.worker_pids())
             res["cpu_ms_per_redraw"] = {
                 "workers": spent[0] * 1000 / len(redraws), "client": spent[1] * 1000 / len(redraws),
                 "machine": spent[2] * 1000 / len(redraws),

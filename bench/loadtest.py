@@ -46,7 +46,7 @@ from typing import Any, Iterator
 import requests
 
 from dash_protocol import Callback as DashCallback, id_string as id_key, parse_id
-from server import cpu_seconds, machine_cpu_seconds
+from server import cpu_since, cpu_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
@@ -599,14 +599,13 @@ def main(argv: list[str] | None = None) -> int:
                  for n in range(args.users)]
         threads = [threading.Thread(target=u.run, name=f"user{u.n}", daemon=True) for u in users]
         workers = worker_pids(server.proc.pid)
-        cpu_before = (cpu_seconds(workers), cpu_seconds([os.getpid()]), machine_cpu_seconds())
+        cpu_before = cpu_snapshot(workers)
         for t in threads:
             t.start()
         for t in threads:  # bounded: every user stops at the deadline, after its last action (≤ 30 s timeouts)
             t.join(timeout=max(0.0, recorder.end - time.monotonic()) + 120)
         elapsed = time.monotonic() - start
-        cpu = [after - before for after, before in zip(
-            (cpu_seconds(workers), cpu_seconds([os.getpid()]), machine_cpu_seconds()), cpu_before)]
+        cpu = cpu_since(cpu_before, workers)
         print(f"load average at the end {os.getloadavg()[0]:.2f}", flush=True)
         result = report(recorder, args.users, args.duration, args, server.command[2:])
         result["elapsed_s"] = elapsed

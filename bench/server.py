@@ -65,6 +65,16 @@ def machine_cpu_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_snapshot(workers: list[int]) -> tuple[float, float, float]:
+    """Return the CPU seconds used so far by `workers`, by this process and by the whole machine."""
+    return cpu_seconds(workers), cpu_seconds([os.getpid()]), machine_cpu_seconds()
+
+
+def cpu_since(before: tuple[float, float, float], workers: list[int]) -> list[float]:
+    """Return the CPU seconds (workers, this process, machine) used since `before`, a cpu_snapshot."""
+    return [after - earlier for after, earlier in zip(cpu_snapshot(workers), before)]
+
+
 def _status_kb(pid: int, field: str) -> int | None:
     """Return a kB field (VmRSS, VmHWM) of /proc/<pid>/status, or None if the process is gone."""
     try:
