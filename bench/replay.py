@@ -13,19 +13,33 @@ request to the last chart/card response.
 """
 from __future__ import annotations
 
-import json
+import http.client
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
+import brotli
+import orjson
 import requests
+
+try:
+    from compression import zstd  # Python 3.14
+except ImportError:  # before 3.14: the backport Flask-Compress installs
+    from backports import zstd
 
 from combos import Combo
 from dash_protocol import Callback, id_string
 
 UPDATE = "/_dash-update-component"
+# What Chromium and requests send; the app compresses its responses (zstd for Chromium).
+HEADERS = {"Content-Type": "application/json", "Accept": "application/json",
+           "Accept-Encoding": "gzip, deflate, br, zstd"}
+DECODERS = {"": bytes, "identity": bytes, "gzip": lambda b: zlib.decompress(b, 16 + zlib.MAX_WBITS),
+            "deflate": zlib.decompress, "br": brotli.decompress, "zstd": zstd.decompress}
 ROUTER_OUTPUT = "_pages_content.children"
 ABSENT = object()  # an input whose property the browser has never set: sent without "value"
 
@@ -208,38 +222,60 @@ class Redraw:
 
 
 class Client:
-    """A small pool of keep-alive HTTP connections (one requests.Session per thread)."""
+    """A small pool of keep-alive HTTP connections, one per thread, as a browser keeps about six.
+
+    Plain ``http.client`` and orjson rather than requests: on this 2-core machine the client
+    shares the cores with the server, and requests cost ~1.2 ms of CPU per call against
+    ~0.4 ms here (measured on places of safety: 15 ms of client CPU per redraw against 5).
+    The request is the same bytes a browser sends (JSON body, the Accept-Encoding of
+    requests and of Chromium's zstd), and the response is decoded and parsed in full.
+    """
 
     def __init__(self, base: str, connections: int = 6) -> None:
         self.base = base
+        parts = urlsplit(base)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port
         self._local = threading.local()
         self.pool = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="bench-http")
         self.connections = connections
 
-    def session(self) -> requests.Session:
-        s = getattr(self._local, "session", None)
-        if s is None:
-            s = requests.Session()
-            # What Chromium sends; the app compresses responses (zstd for Chromium).
-            s.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
-            self._local.session = s
-        return s
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        con = getattr(self._local, "connection", None)
+        if con is None:
+            con = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+            self._local.connection = con
+        return con
+
+    def _send(self, data: bytes, timeout: float) -> tuple[http.client.HTTPResponse, bytes]:
+        """POST to the callback URL on this thread's connection (reopened once if the server closed it)."""
+        for attempt in (1, 2):
+            con = self._connection(timeout)
+            try:
+                con.request("POST", UPDATE, data, HEADERS)
+                response = con.getresponse()
+                return response, response.read()
+            except (http.client.HTTPException, ConnectionError):
+                con.close()
+                self._local.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def post(self, kind: str, name: str, body: dict[str, Any], timeout: float = 120.0) -> tuple[CallResult, Any]:
         """POST one callback; return its result and decoded JSON (None on failure)."""
         t0 = time.perf_counter()
         try:
-            r = self.session().post(self.base + UPDATE, data=json.dumps(body), timeout=timeout)
-            content = r.content
+            response, raw = self._send(orjson.dumps(body), timeout)
+            encoding = response.getheader("Content-Encoding", "") or ""
+            content = DECODERS[encoding](raw)
             ms = (time.perf_counter() - t0) * 1000
-            wire = r.headers.get("Content-Length")
-            result = CallResult(kind, name, ms, r.status_code == 200, r.status_code, len(content),
-                                int(wire) if wire and wire.isdigit() else None, r.headers.get("Content-Encoding", ""))
-            if r.status_code != 200:
+            result = CallResult(kind, name, ms, response.status == 200, response.status, len(content), len(raw),
+                                encoding)
+            if response.status != 200:
                 result.error = content[:300].decode("utf-8", "replace")
                 return result, None
-            return result, json.loads(content)
-        except (requests.RequestException, ValueError) as exc:
+            return result, orjson.loads(content)
+        except (OSError, http.client.HTTPException, KeyError, ValueError, zlib.error, brotli.error) as exc:
             return CallResult(kind, name, (time.perf_counter() - t0) * 1000, False, 0, 0, None, "", error=repr(exc)), None
 
     def close(self) -> None:
