@@ -87,6 +87,7 @@ ANCHORS = {
     "ae_attendances": "arrival_at", "liaison_referrals": "referred_at", "s136_detentions": "detained_at",
     "inpatient_stays": "admitted_at", "delayed_transfers": "delay_start", "ward_capacity": "ward, valid_from",
 }
+VERSION_CHECK_SECONDS = 0.25  # how long a data-version check holds (see Database.version)
 CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are fingerprinted anyway)
 
 
@@ -207,10 +208,21 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._pid: int | None = None
         self._version: str | None = None
+        self._checked: tuple[float, str] | None = None  # (when, version) of the last check
 
     def version(self) -> str:
-        """Return the data version (a fingerprint of the files): it changes when a load swaps the data."""
-        return fingerprint(self.data_dir)
+        """Return the data version (a fingerprint of the files): it changes when a load swaps the data.
+
+        Asked before every query and memoised result (~20 times per page redraw), so the
+        answer is reused for VERSION_CHECK_SECONDS: a load is seen within that time.
+        """
+        now = time.monotonic()
+        checked = self._checked
+        if checked is not None and now - checked[0] < VERSION_CHECK_SECONDS:
+            return checked[1]
+        value = fingerprint(self.data_dir)
+        self._checked = (now, value)
+        return value
 
     def _connect(self, version: str) -> duckdb.DuckDBPyConnection:
         config = {"threads": self._threads, "memory_limit": self._memory_limit,

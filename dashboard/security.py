@@ -46,6 +46,7 @@ import secrets
 import sys
 import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from flask import Flask, Response, g, request
@@ -288,18 +289,29 @@ def _spec_id(text: str) -> Any:
             for k, v in json.loads(text).items()}
 
 
+@lru_cache(maxsize=512)
+def _expected(id_text: str, prop: str) -> tuple[Any, bool]:
+    """Return the dependency a callback declares (from its string form) and whether it takes a list (ALL).
+
+    The declarations are the app's own, so they are parsed once per worker, not on every request.
+    """
+    from dash.dependencies import ALL, ALLSMALLER, DashDependency
+
+    spec_id = _spec_id(id_text)
+    many = isinstance(spec_id, dict) and any(v in (ALL, ALLSMALLER) for v in spec_id.values())
+    return DashDependency(spec_id, prop), many
+
+
 def _spec_problem(kind: str, specs: list[dict[str, str]], items: Any) -> str | None:
     """Return why the request's items do not match the callback's definition (None: they do)."""
-    from dash.dependencies import ALL, ALLSMALLER, DashDependency
+    from dash.dependencies import DashDependency
 
     if not isinstance(items, list) or len(items) != len(specs):
         return f"{kind} do not match the callback"
     for spec, item in zip(specs, items):
-        spec_id = _spec_id(spec["id"])
-        many = isinstance(spec_id, dict) and any(v in (ALL, ALLSMALLER) for v in spec_id.values())
+        expected, many = _expected(spec["id"], spec["property"])
         if many != isinstance(item, list):
             return f"{kind} do not match the callback"
-        expected = DashDependency(spec_id, spec["property"])
         for one in item if many else [item]:
             try:
                 if DashDependency(one["id"], one["property"]) != expected:

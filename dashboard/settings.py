@@ -68,5 +68,21 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    """Return the settings as the environment gives them now."""
-    return Settings()
+    """Return the settings as the environment gives them now.
+
+    Read on every callback (a dozen times per page redraw), so the Settings object is
+    kept for as long as the MHFLOW_ variables it is built from do not change.
+    """
+    key = tuple(os.environ.get(name) for name in _ENV_NAMES)
+    cached = _cache.get(key)
+    if cached is None:
+        cached = _cache[key] = Settings()
+        if len(_cache) > 16:  # tests change the environment often: keep only recent ones
+            del _cache[next(iter(_cache))]
+    return cached
+
+
+_ENV_NAMES = tuple(f"MHFLOW_{name}" for name in (
+    "DATA_DIR", "SUPPRESSION_THRESHOLD", "SUPPRESSION_RULE", "CATALOG_DIR", "DUCKDB_THREADS",
+    "DUCKDB_MEMORY_LIMIT", *(f"TARGET_{key.upper()}" for key in DEFAULT_TARGETS)))
+_cache: dict[tuple[str | None, ...], Settings] = {}

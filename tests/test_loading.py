@@ -226,3 +226,25 @@ def test_cli_load_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
     assert cli_load(tmp_path / "nowhere", served, TODAY) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_running_app_serves_a_load_within_the_version_check(tmp_path: Path, served: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's Database reuses its data-version check briefly, then sees the swapped release."""
+    import dashboard.db as db_module
+
+    monkeypatch.setenv("MHFLOW_CATALOG_DIR", str(tmp_path / "catalogs"))
+    db = db_module.Database(served)
+
+    def attendances() -> int:
+        rows = db.query("extract_summary").set_index("extract")["row_count"]
+        return int(rows["ae_attendances"])
+
+    assert attendances() == 2
+    load(write_parquet(tmp_path / "incoming", good_rows()), served, TODAY)
+    clock = [1000.0]
+    monkeypatch.setattr(db_module.time, "monotonic", lambda: clock[0])
+    db._checked = (clock[0], db._checked[1])  # the last check was just now
+    assert attendances() == 2  # within the interval: the version checked a moment ago still holds
+    clock[0] += db_module.VERSION_CHECK_SECONDS
+    assert attendances() == len(good_rows()["ae_attendances"])
