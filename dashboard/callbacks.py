@@ -6,6 +6,7 @@ directly (``charts.render``, ``cards.card_values``, ``sync_filters``).
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -14,7 +15,7 @@ from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback
 from dashboard.cards import card_component, card_values
 from dashboard.charts import render, to_csv
 from dashboard.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
-                                   table_component)
+                                   period_presets, table_component)
 from dashboard.data import data_bounds
 from dashboard.filters import Filters, parse_filters
 from dashboard.periods import Period, month_label
@@ -40,15 +41,21 @@ def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset:
     if trigger in (None, "url"):
         filters = parse_filters(url_query(search), first, last).filters
         start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
-        return filters.age_band, f"{start_m}|{end_m}", start_m, end_m, filters.grain, no_update
-    if trigger == "filter-preset" and preset and preset != "custom":
+        return filters.age_band, preset_of(filters.period, first, last), start_m, end_m, filters.grain, no_update
+    if trigger == "filter-preset" and isinstance(preset, str) and preset.count("|") == 1:
         start, end = preset.split("|")
     parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain}, first, last)
     filters: Filters = parsed.filters
     start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
     new_search = filters.query_string()
-    return (filters.age_band, f"{start_m}|{end_m}", start_m, end_m, filters.grain,
+    return (filters.age_band, preset_of(filters.period, first, last), start_m, end_m, filters.grain,
             no_update if new_search == search else new_search)
+
+
+def preset_of(period: Period, first: date, last: date) -> str:
+    """Return the Period control's value for a period: its preset, or 'custom' for any other range."""
+    value = f"{month_label(period.start)}|{month_label(period.end)}"
+    return value if any(o["value"] == value for o in period_presets(first, last)) else "custom"
 
 
 def clean_selection(selection: Any) -> dict[str, int]:

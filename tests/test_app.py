@@ -10,6 +10,7 @@ from dash import no_update
 from dashboard import callbacks
 from dashboard.charts import CHARTS, render, to_csv
 from dashboard.components import PAGES
+from dashboard.data import data_bounds
 from dashboard.filters import Filters
 from dashboard.periods import Period
 
@@ -44,7 +45,7 @@ def test_each_callback_is_registered_once(app, app_db):
 def test_url_sets_the_controls_and_a_control_sets_the_url(app_db):
     from_url = callbacks.sync_filters("url", "?age_band=65%2B&start=2025-04&end=2025-09&grain=quarter",
                                       None, None, None, None, None)
-    assert from_url[:5] == ("65+", "2025-04|2025-09", "2025-04", "2025-09", "quarter")
+    assert from_url[:5] == ("65+", "custom", "2025-04", "2025-09", "quarter")  # not a preset: 'Custom' shows
     assert from_url[5] is no_update  # the URL stays as the user gave it
 
     from_control = callbacks.sync_filters("filter-age-band", "?age_band=all", "0-17", "custom", "2025-01", "2025-06",
@@ -56,6 +57,23 @@ def test_a_preset_sets_the_months(app_db):
     out = callbacks.sync_filters("filter-preset", "", "all", "2024-04|2025-03", "2025-01", "2025-02", "fy")
     assert out[2:4] == ("2024-04", "2025-03")
     assert out[5] == "?age_band=all&start=2024-04&end=2025-03&grain=fy"
+
+
+def test_the_period_control_names_a_preset_range_and_shows_custom_otherwise(app_db):
+    from dashboard.components import period_presets
+
+    presets = period_presets(*data_bounds(app_db))
+    fy = next(o for o in presets if o["label"].startswith("Financial year") and "to date" not in o["label"])
+    start, end = fy["value"].split("|")
+    # A link to a financial year shows that preset; any other range shows 'Custom', never a blank control.
+    assert callbacks.sync_filters("url", f"?start={start}&end={end}", *[None] * 5)[1] == fy["value"]
+    assert callbacks.sync_filters("url", f"?start={start}&end={start}", *[None] * 5)[1] == "custom"
+    # Choosing 'Custom' keeps the months; moving a month off a preset's range turns the control to 'Custom'.
+    out = callbacks.sync_filters("filter-preset", "", "all", "custom", start, end, "month")
+    assert out[1:4] == (fy["value"], start, end)
+    assert callbacks.sync_filters("filter-start", "", "all", fy["value"], end, end, "month")[1] == "custom"
+    # A preset value the page never offered falls back to the months shown, without an exception.
+    assert callbacks.sync_filters("filter-preset", "", "all", "nonsense", start, end, "month")[2:4] == (start, end)
 
 
 def test_a_bad_url_falls_back_without_an_exception(app_db):
