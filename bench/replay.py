@@ -254,10 +254,11 @@ class Client:
                 con.request("POST", UPDATE, data, HEADERS)
                 response = con.getresponse()
                 return response, response.read()
-            except (http.client.HTTPException, ConnectionError):
+            except (http.client.HTTPException, OSError) as exc:
                 con.close()
-                self._local.connection = None
-                if attempt == 2:
+                self._local.connection = None  # never reuse a connection left mid-request
+                # Only a keep-alive connection the server had closed is retried (never a timeout).
+                if attempt == 2 or not isinstance(exc, (ConnectionError, http.client.RemoteDisconnected)):
                     raise
         raise AssertionError("unreachable")
 

@@ -6,6 +6,7 @@ Everything here can be overridden by the operator through environment variables
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,11 @@ DEFAULT_TARGETS: dict[str, float] = {
 
 
 def _env(name: str, default: str | None = None) -> str | None:
+    _READ.add(f"MHFLOW_{name}")
     return os.environ.get(f"MHFLOW_{name}", default)
+
+
+_READ: set[str] = set()  # every MHFLOW_ variable a Settings has read (get_settings' cache key)
 
 
 def _env_targets() -> dict[str, float]:
@@ -73,16 +78,20 @@ def get_settings() -> Settings:
     Read on every callback (a dozen times per page redraw), so the Settings object is
     kept for as long as the MHFLOW_ variables it is built from do not change.
     """
-    key = tuple(os.environ.get(name) for name in _ENV_NAMES)
-    cached = _cache.get(key)
+    cached = _cache.get(_environment())
     if cached is None:
-        cached = _cache[key] = Settings()
-        if len(_cache) > 16:  # tests change the environment often: keep only recent ones
-            del _cache[next(iter(_cache))]
+        cached = Settings()  # reads (and so records) every variable it depends on
+        with _cache_lock:
+            _cache[_environment()] = cached
+            while len(_cache) > 16:  # tests change the environment often: keep only recent ones
+                del _cache[next(iter(_cache))]
     return cached
 
 
-_ENV_NAMES = tuple(f"MHFLOW_{name}" for name in (
-    "DATA_DIR", "SUPPRESSION_THRESHOLD", "SUPPRESSION_RULE", "CATALOG_DIR", "DUCKDB_THREADS",
-    "DUCKDB_MEMORY_LIMIT", *(f"TARGET_{key.upper()}" for key in DEFAULT_TARGETS)))
-_cache: dict[tuple[str | None, ...], Settings] = {}
+def _environment() -> tuple[tuple[str, str | None], ...]:
+    """Return the values of the MHFLOW_ variables that settings are built from."""
+    return tuple((name, os.environ.get(name)) for name in sorted(_READ))
+
+
+_cache: dict[tuple[tuple[str, str | None], ...], Settings] = {}
+_cache_lock = threading.Lock()
