@@ -32,7 +32,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ from typing import Any, Iterator
 import requests
 
 from dash_protocol import Callback as DashCallback, id_string as id_key, parse_id
-from server import cpu_since, cpu_snapshot
+from server import children, cpu_since, cpu_snapshot, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
@@ -60,13 +59,6 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 # --- the server ------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    """Return a loopback port that is free now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Gunicorn:
     """gunicorn serving the app in its own process group; stop() always takes every worker with it."""
@@ -501,14 +493,6 @@ def warm_up(base: str, app: App, shell: Any, paths: list[str], workers: int) -> 
         raise RuntimeError(f"warm-up failed: {bad[:3]}")
 
 
-def worker_pids(master: int) -> list[int]:
-    """Return gunicorn's worker processes (children of the master)."""
-    try:
-        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def report(recorder: Recorder, users: int, duration: float, args: argparse.Namespace, command: list[str]) -> dict:
     samples = [s for s in recorder.samples if s.started <= duration]
     served = [s for s in samples if not s.kind.startswith("action:")]
@@ -598,7 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         users = [User(n, server.base, app, shell, paths, recorder, random.Random(rng.random()), tuple(args.think))
                  for n in range(args.users)]
         threads = [threading.Thread(target=u.run, name=f"user{u.n}", daemon=True) for u in users]
-        workers = worker_pids(server.proc.pid)
+        workers = children(server.proc.pid)
         cpu_before = cpu_snapshot(workers)
         for t in threads:
             t.start()
