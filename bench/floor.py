@@ -2,10 +2,11 @@
 
 For each page and filter combination the app's own data functions are called
 (every chart's data function as a redraw calls it, table views closed, and the
-cards' ``card_values``) with the result cache cleared, through a ``Database`` that times each ``query()`` call. The floor is the
-sum of those DuckDB calls (statement + fetch into a DataFrame), run one after the
-other on the app's DuckDB settings. Filter-independent queries (``data_bounds``,
-``extract_summary``) are left out: every worker keeps them from its first request.
+cards' ``card_values``) with the result cache cleared, through a ``Database`` that
+times each ``query()`` call. The floor is the sum of those DuckDB calls (statement +
+fetch into a DataFrame), run one after the other on the app's DuckDB settings.
+Filter-independent queries (``data_bounds``, ``extract_summary``) are left out: every
+worker keeps them from its first request.
 
 Because the cache is cleared per combination, a query shared by several charts of
 the page runs once, as it does in a worker.

@@ -225,7 +225,6 @@ def only_suppressed(fig: dict) -> bool:
     return any(trace.get("name") == SUPPRESSED_MARKS for trace in fig["data"]) and not draws_values(fig)
 
 
-
 def headline(fig: dict, text: str, colour: str) -> dict:
     """Return the figure with a bold headline across the top of the plot (the answer the chart is there for)."""
     fig["layout"]["annotations"] = [{"name": HEADLINE, "text": f"<b>{text}</b>", "showarrow": False, "xref": "paper",

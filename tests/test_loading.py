@@ -234,17 +234,16 @@ def test_running_app_serves_a_load_within_the_version_check(tmp_path: Path, serv
     import dashboard.db as db_module
 
     monkeypatch.setenv("MHFLOW_CATALOG_DIR", str(tmp_path / "catalogs"))
+    clock = [1000.0]  # the Database's clock, moved by hand
+    monkeypatch.setattr(db_module.time, "monotonic", lambda: clock[0])
     db = db_module.Database(served)
 
     def attendances() -> int:
         rows = db.query("extract_summary").set_index("extract")["row_count"]
         return int(rows["ae_attendances"])
 
-    assert attendances() == 2
+    assert attendances() == 2  # the version is checked now
     load(write_parquet(tmp_path / "incoming", good_rows()), served, TODAY)
-    clock = [1000.0]
-    monkeypatch.setattr(db_module.time, "monotonic", lambda: clock[0])
-    db._checked = (clock[0], db._checked[1])  # the last check was just now
     assert attendances() == 2  # within the interval: the version checked a moment ago still holds
     clock[0] += db_module.VERSION_CHECK_SECONDS
     assert attendances() == len(good_rows()["ae_attendances"])
