@@ -52,7 +52,8 @@ def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     """Return the Sankey of the shown links (suppressed links are left out and said so)."""
     visible = shown[shown["people"] != SUPPRESSED]
     hidden = len(shown) - len(visible)
-    note = (f"{hidden} link(s) with fewer than 8 people are not drawn. " if hidden else "") + (
+    note = (f"{hidden} link(s) not drawn: too few people to show, or hidden so that another "
+            "cannot be worked out (* in the table). " if hidden else "") + (
         "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge, "
         "72-hour follow-up and readmission within 30 days.")
     if visible.empty:
