@@ -267,6 +267,14 @@ def run_floor(data_dir: Path, pages, combos: list[Combo]) -> dict[str, list]:
 
 def run_baseline(data_dir: Path, pages, floors: dict[str, list], budget: float, check: int) -> dict[str, Any]:
     import baseline
+    import pandas as pd
+
+    with pd.option_context("mode.string_storage", baseline.PANDAS_STRING_STORAGE):
+        return _run_baseline(baseline, data_dir, pages, floors, budget, check)
+
+
+def _run_baseline(baseline, data_dir: Path, pages, floors: dict[str, list], budget: float,
+                  check: int) -> dict[str, Any]:
     from dashboard.db import Database
 
     log("pandas baseline: loading the extracts into memory")

@@ -48,6 +48,7 @@ def shell() -> html.Div:
 
 def create_app(data_dir: Path | str | None = None) -> Dash:
     """Return the Dash app serving `data_dir` (default: the configured data folder)."""
+    runtime.use_app_pandas_options()
     runtime.configure(data_dir or get_settings().data_dir)
     app = Dash(
         __name__,
