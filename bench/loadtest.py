@@ -26,13 +26,11 @@ Target on the 2-core machine at the default data size (1M people): 0 errors, p95
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import os
 import random
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,7 +43,7 @@ from typing import Any, Iterator
 import requests
 
 from dash_protocol import Callback as DashCallback, id_string as id_key, parse_id
-from server import children, cpu_since, cpu_snapshot, free_port
+from server import Server, cpu_since, cpu_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
@@ -56,55 +54,6 @@ ASYNC_CHUNKS = ("/_dash-component-suites/dash/dcc/async-dropdown.js",
 HEADERS = {"Accept-Encoding": "gzip, deflate", "User-Agent": "mhflow-loadtest"}
 ARRIVAL_S = 15.0  # users arrive over the first think time; report the steady state after this too
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-# --- the server ------------------------------------------------------------------------------------
-
-class Gunicorn:
-    """gunicorn serving the app in its own process group; stop() always takes every worker with it."""
-
-    def __init__(self, data: Path, port: int, workers: int, threads: int, log: Path) -> None:
-        self.command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-                        "--bind", f"127.0.0.1:{port}", "dashboard.wsgi:server"]
-        self.env = {**os.environ, "MHFLOW_DATA_DIR": str(data)}
-        self.log = log
-        self.proc: subprocess.Popen | None = None
-        self.base = f"http://127.0.0.1:{port}"
-
-    def start(self) -> None:
-        with open(self.log, "w") as out:
-            self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        atexit.register(self.stop)
-
-    def wait_ready(self, timeout: float) -> None:
-        """Wait until the app answers (the first request may build the data catalog)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log}")
-            try:
-                if requests.get(self.base + "/_dash-layout", timeout=timeout).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"the app did not answer within {timeout:.0f} s; see {self.log}")
-
-    def stop(self) -> None:
-        """Stop gunicorn and its workers (SIGTERM to the group, SIGKILL after 10 s)."""
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=5)
 
 
 # --- Dash's protocol, from /_dash-dependencies ------------------------------------------------------
@@ -564,14 +513,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no data folder {args.data} (python -m dashboard generate --out {args.data})")
 
     log = Path(tempfile.gettempdir()) / f"mhflow-loadtest-gunicorn-{os.getpid()}.log"
-    server = Gunicorn(args.data.resolve(), args.port or free_port(), args.workers, args.threads, log)
+    server = Server(args.data.resolve(), args.workers, args.threads, log, port=args.port or None)
+    command = ["gunicorn", *server.command()[1:]]  # as the README gives it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print("server:", " ".join(server.command[2:]), f"(MHFLOW_DATA_DIR={args.data}, log {log})", flush=True)
+    print("server:", " ".join(command), f"(MHFLOW_DATA_DIR={args.data}, log {log})", flush=True)
     try:
         server.start()
-        started = time.monotonic()
-        server.wait_ready(args.startup_timeout)
-        print(f"ready in {time.monotonic() - started:.1f} s; load average {os.getloadavg()[0]:.2f}", flush=True)
+        ready = server.wait_until_serving(lambda: None, args.startup_timeout)
+        print(f"ready in {ready:.1f} s; load average {os.getloadavg()[0]:.2f}", flush=True)
         app, shell, paths = discover(server.base)
         if not args.no_warm_up:
             warm_up(server.base, app, shell, paths, args.workers)
@@ -582,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         users = [User(n, server.base, app, shell, paths, recorder, random.Random(rng.random()), tuple(args.think))
                  for n in range(args.users)]
         threads = [threading.Thread(target=u.run, name=f"user{u.n}", daemon=True) for u in users]
-        workers = children(server.proc.pid)
+        workers = server.worker_pids()
         cpu_before = cpu_snapshot(workers)
         for t in threads:
             t.start()
@@ -591,13 +540,15 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.monotonic() - start
         cpu = cpu_since(cpu_before, workers)
         print(f"load average at the end {os.getloadavg()[0]:.2f}", flush=True)
-        result = report(recorder, args.users, args.duration, args, server.command[2:])
+        result = report(recorder, args.users, args.duration, args, command)
         result["elapsed_s"] = elapsed
+        server.read_high_water_marks()
+        result["peak_worker_mb"] = server.peak_worker_mb()
         result["cpu_s"] = {"gunicorn_workers": cpu[0], "load_generator": cpu[1],
                            "everything_else": cpu[2] - cpu[0] - cpu[1], "machine_capacity": elapsed * os.cpu_count()}
         print(f"CPU over {elapsed:.0f} s on {os.cpu_count()} cores ({elapsed * os.cpu_count():.0f} CPU-s): gunicorn "
               f"workers {cpu[0]:.0f} s, this load generator {cpu[1]:.0f} s, other processes "
-              f"{cpu[2] - cpu[0] - cpu[1]:.0f} s")
+              f"{cpu[2] - cpu[0] - cpu[1]:.0f} s; peak worker memory {result['peak_worker_mb']:.0f} MB")
         if args.json:
             args.json.write_text(json.dumps(result, indent=2))
         return 0 if result["target_met"] else 1

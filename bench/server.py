@@ -91,11 +91,11 @@ class Server:
     """A gunicorn process group serving the app on a free loopback port."""
 
     def __init__(self, data_dir: Path, workers: int, threads: int = 4, log_path: Path | None = None,
-                 sample_every: float = 0.1) -> None:
+                 sample_every: float = 0.1, port: int | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.workers = workers
         self.threads = threads
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.sample_every = sample_every
