@@ -255,3 +255,30 @@ def test_a_served_app_is_set_up_before_its_first_request(generated_data):
     assert "_pages_content.children" in " ".join(app.callback_map)
     client = app.server.test_client()
     assert client.get("/_dash-component-suites/dash/deps/react@18.3.1.min.js").status_code == 200
+
+
+def test_the_apps_string_storage_changes_no_figure_table_or_card(app, app_db):
+    """Python string storage (runtime.STRING_STORAGE, for speed) draws exactly what pandas' default does."""
+    from dashboard import runtime
+    from dashboard.cards import card_values
+    from dashboard.data import clear_cache
+
+    assert pd.get_option("mode.string_storage") == runtime.STRING_STORAGE  # set by create_app
+    narrow = Filters("0-17", Period.from_months("2025-06", "2025-08"), "quarter")  # small numbers: '*' too
+
+    def everything() -> list:
+        clear_cache()  # every query runs again, so its frame comes from DuckDB in this storage
+        drawn = []
+        for filters in (YEAR, narrow):
+            for chart_id in sorted(CHARTS):
+                r = render(chart_id, filters)
+                drawn.append((chart_id, json.dumps(r.figure, sort_keys=True, default=repr), r.note, to_csv(r),
+                              [str(t) for t in r.table.dtypes]))
+            drawn += [repr(card_values(app_db, filters, page.cards)) for page in PAGES.values() if page.cards]
+        return drawn
+
+    ours = everything()
+    assert type(pd.Series(["x"]).array).__name__ == "StringArray"
+    with pd.option_context("mode.string_storage", "auto"):  # pandas' own default: Arrow
+        assert type(pd.Series(["x"]).array).__name__ == "ArrowStringArray"
+        assert everything() == ours
