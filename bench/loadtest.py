@@ -45,7 +45,6 @@ import requests
 from dash_protocol import Callback as DashCallback, id_string as id_key, parse_id
 from server import Server, cpu_since, cpu_snapshot
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
 BROWSER_CONNECTIONS = 6  # parallel requests per user, as a browser does per host
 ASYNC_CHUNKS = ("/_dash-component-suites/dash/dcc/async-dropdown.js",

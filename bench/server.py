@@ -34,7 +34,7 @@ def gunicorn_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("gunicorn") or "gunicorn")
 
 
-def children(pid: int) -> list[int]:
+def _children(pid: int) -> list[int]:
     """Return the child pids of `pid` (gunicorn's workers)."""
     kids: list[int] = []
     try:
@@ -124,7 +124,7 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """Return the pids of the live gunicorn workers."""
-        return children(self.proc.pid) if self.proc else []
+        return _children(self.proc.pid) if self.proc else []
 
     def _sample(self) -> None:
         while not self._stop_sampling.is_set():
