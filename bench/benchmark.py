@@ -447,7 +447,7 @@ def breakdown_lines(rows: list[dict], floors: dict[str, list]) -> list[str]:
              "render() + cards with results memoised, no DuckDB):"]
     for r in rows:
         lines.append(
-            f"  {r['page']:<20} redraw {fmt(r['p50_ms'])} ms = router {fmt(r['router_p50_ms'])} ms + parallel calls; "
+            f"  {r['page']:<20} redraw {fmt(r['p50_ms'])} ms = filters {fmt(r['router_p50_ms'])} ms, then parallel calls; "
             f"cards {fmt(r['cards_p50_ms'])} ms (in process: card_values {fmt(r['cards_fn_p50_ms'])} ms of which "
             f"DuckDB {fmt(r['cards_db_p50_ms'])} ms; memoised {fmt(r['cards_warm_p50_ms'])} ms); slowest chart {r['slowest_call']} {fmt(r['slowest_call_p50_ms'])} ms; "
             f"sum of call times (parallel, with queueing) {fmt(r['server_work_p50_ms'])} ms; "

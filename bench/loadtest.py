@@ -340,13 +340,10 @@ class User:
         new_search = layout.value("url", "search")
         if isinstance(new_search, str) and new_search != self.search:
             self.search = new_search
-            router = self.app.router.body(layout, None, ["_pages_location.search"], {
-                "_pages_location.pathname": self.path, "_pages_location.search": self.search})
-            # The page stays (the router answers no_update); its filters store takes the new view.
-            page, filters, _ = self.together([
-                ("router", router, True), ("in-place", self.app.in_place.body(layout, None, ["url.search"]), True),
+            # The page stays and the pages router is not asked: its filters store takes the new view.
+            filters, _ = self.together([
+                ("in-place", self.app.in_place.body(layout, None, ["url.search"]), True),
                 ("nav", self.app.nav.body(layout, None, ["url.search"]), False)])
-            self.apply(page)
             self.apply(filters)
             self.redraw()
 

@@ -5,11 +5,11 @@ strings, inputs, state, MATCH ids filled in) in the shape the Dash 4 renderer
 sends; ``browser.py`` checks them against bodies captured from Chromium.
 
 A first load asks the pages router for the page's layout. A redraw after a filter
-change keeps the page: the router (``_pages_location.search`` changed) answers
-no_update while ``redraw_in_place`` gives the page-filters store the new view; the
-browser then sends one ``draw_cards`` and one ``draw_chart`` request per chart on
-the page, in parallel (about six connections). Its wall time runs from the first
-request to the last chart/card response.
+change keeps the page and does not ask the router (the app's URL component rewrites
+the query string without telling it): ``redraw_in_place`` gives the page-filters
+store the new view; the browser then sends one ``draw_cards`` and one ``draw_chart``
+request per chart on the page, in parallel (about six connections). Its wall time
+runs from the first request to the last chart/card response.
 """
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ class Redraw:
     page: str
     combo: Combo
     ms: float
-    router: CallResult
+    router: CallResult  # the first request: the router on a first load, else the in-place call
     calls: list[CallResult] = field(default_factory=list)
     chart_ids: list[str] = field(default_factory=list)  # as the server's router laid the page out
     n_cards: int | None = None  # cards the server drew
@@ -318,11 +318,10 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
     """Redraw `path` for `combo` as the browser does; return the timings (wall: first request to last response).
 
     A first load asks the pages router for the page. After that a filter change keeps the
-    page: the router answers no_update, the in-place callback gives the page-filters store
-    the new view (both sent at once, as the renderer does), then cards and charts redraw.
+    page: the in-place callback gives the page-filters store the new view (the router is
+    not asked), then cards and charts redraw.
     """
     t0 = time.perf_counter()
-    before: list[CallResult] = []  # the in-place call, when the page stays
     known = _pages.get((client.base, path))
     if first_load or known is None or cbs.in_place is None:
         router, payload = client.post("router", "router", cbs.router_body(path, combo.query_string(), True))
@@ -335,14 +334,9 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
         _pages[(client.base, path)] = layout
     else:
         layout = known
-        routed = client.pool.submit(client.post, "router", "router", cbs.router_body(path, combo.query_string()))
-        moved, answer = client.post("in-place", "in-place", cbs.in_place_body(combo.query_string(), layout.store))
-        router, routed_payload = routed.result()
-        before.append(moved)
-        if routed_payload is not None and "_pages_content" in (routed_payload.get("response") or {}):
-            router.ok, router.error = False, "the router rebuilt the page for a filter change"
+        router, answer = client.post("in-place", "in-place", cbs.in_place_body(combo.query_string(), layout.store))
         if answer is None:
-            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, moved)
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
         store = ((answer.get("response") or {}).get("page-filters") or {}).get("data", layout.store)
         layout = PageLayout(layout.chart_ids, layout.cards_page, store, layout.n_bytes)
         _pages[(client.base, path)] = layout
@@ -365,6 +359,6 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
     if layout.cards_page:
         futures.append(client.pool.submit(cards_call))
     futures += [client.pool.submit(chart_call, c) for c in layout.chart_ids]
-    calls = before + [f.result() for f in futures]
+    calls = [f.result() for f in futures]
     return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router, calls, layout.chart_ids,
                   counted[0] if counted else None)

@@ -38,7 +38,10 @@ def shell() -> html.Div:
     """Return the app shell: header, filter bar, the page, footer (built per page load)."""
     pages = [p for p in dash.page_registry.values()]
     return html.Div([
-        dcc.Location(id="url", refresh="callback-nav"),
+        # refresh=False: a filter change rewrites the query string without telling the pages
+        # router (its own Location only hears links and back/forward), so the router is not
+        # asked on every filter change; redraw_in_place gives the page the new view.
+        dcc.Location(id="url", refresh=False),
         html.A("Skip to content", href="#main", className="skip-link"),
         header(pages),
         html.Main([filter_bar(data_bounds(runtime.get_db())), dash.page_container], id="main"),

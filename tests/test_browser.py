@@ -157,6 +157,47 @@ def test_each_filter_changes_the_url_and_redraws(server, browser):
     assert problems(browser) == []
 
 
+COUNT_ROUTER_CALLS = """
+window.routerCalls = 0;
+const fetchBefore = window.fetch;
+window.fetch = (url, options) => {
+    if (options && typeof options.body === 'string' && options.body.includes('_pages_content.children')) {
+        window.routerCalls += 1;
+    }
+    return fetchBefore(url, options);
+};
+"""
+
+
+def test_a_filter_change_skips_the_page_router_and_back_restores_the_view(server, browser):
+    browser.get(server + "/places-of-safety" + VIEW)
+    settle(browser)
+    browser.execute_script(COUNT_ROUTER_CALLS)
+    choose(browser, "filter-age-band", "65+")
+    WebDriverWait(browser, 20).until(lambda d: "Ages 65+" in d.find_element(By.CSS_SELECTOR, ".page-context").text)
+    settle(browser)
+    assert browser.execute_script("return window.routerCalls") == 0  # the page stayed: no layout asked for
+
+    browser.back()
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("age_band") == "all")
+    WebDriverWait(browser, 20).until(lambda d: "Ages 65+" not in d.find_element(By.CSS_SELECTOR, ".page-context").text)
+    settle(browser)
+    assert browser.find_element(By.ID, "filter-age-band").text.strip() == "All ages"
+    browser.forward()
+    WebDriverWait(browser, 20).until(lambda d: "Ages 65+" in d.find_element(By.CSS_SELECTOR, ".page-context").text)
+    settle(browser)
+
+    browser.find_element(By.LINK_TEXT, "Recovery").click()  # another page keeps the view
+    WebDriverWait(browser, 20).until(lambda d: urlparse(d.current_url).path == "/recovery")
+    settle(browser)
+    assert query(browser).get("age_band") == "65+"
+    browser.back()
+    WebDriverWait(browser, 20).until(lambda d: urlparse(d.current_url).path == "/places-of-safety")
+    settle(browser)
+    assert "Ages 65+" in browser.find_element(By.CSS_SELECTOR, ".page-context").text
+    assert problems(browser) == []
+
+
 def test_a_shared_link_restores_the_view_and_carries_across_pages(server, browser):
     link = "/places-of-safety?age_band=65%2B&start=2024-04&end=2025-03&grain=fy"
     browser.get(server + link)
