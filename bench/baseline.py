@@ -33,7 +33,7 @@ DAY = np.timedelta64(1, "D")
 NOT_COUNTED = ("died", "other_hospital")
 # The analyst's pandas is pandas as installed. The app sets Python string storage for its small
 # frames (dashboard.runtime); the baseline runs under pandas' own default (Arrow), whatever the
-# process has set: see run_baseline in benchmark.py.
+# process has set: see References in benchmark.py.
 PANDAS_STRING_STORAGE = "auto"
 
 

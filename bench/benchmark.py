@@ -174,8 +174,13 @@ def warmup_combos(first) -> list[Combo]:
 
 
 def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_combo: Combo, bounds,
-                    out: Path) -> dict[str, Any]:
-    """Start gunicorn, time its cold start, replay every combination, run the browser, stop it."""
+                    out: Path, references: References) -> dict[str, Any]:
+    """Start gunicorn, time its cold start, replay every combination, run the browser, stop it.
+
+    Each redraw is followed, for the same combination, by its floor and its pandas baseline
+    (``references``), while the server idles: each ratio compares times taken seconds apart,
+    so the machine's speed drifting during the run (it does, by a fifth) moves both alike.
+    """
     from browser import browse_page
 
     first, last = bounds
@@ -203,24 +208,27 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
 
         redraws: list[Redraw] = []
         deadline = time.perf_counter() + args.replay_budget
-        # CPU while replaying: the workers', this process's (the HTTP client) and the whole machine's.
-        cpu_before = cpu_snapshot(server.worker_pids())
-        replay_started = time.perf_counter()
+        # CPU during the redraws (not the references between them): the workers', this process's
+        # (the HTTP client) and the whole machine's, and what the cores had (wall time x cores).
+        spent, wall = [0.0, 0.0, 0.0], 0.0
         for i, combo in enumerate(combos):
             if time.perf_counter() > deadline:
                 log(f"{page.path}: replay budget of {args.replay_budget:.0f} s spent after {i} combinations")
                 break
+            before, t0 = cpu_snapshot(server.worker_pids()), time.perf_counter()
             rd = redraw(client, cbs, page.path, combo, n_cards)
+            wall += time.perf_counter() - t0
+            spent = [a + b for a, b in zip(spent, cpu_since(before, server.worker_pids()))]
             redraws.append(rd)
             if not rd.ok:
                 bad = [c for c in [rd.router, *rd.calls] if not c.ok]
                 log(f"{page.path} {combo.label()}: FAILED {bad[0].kind} {bad[0].name}: {bad[0].status} {bad[0].error[:200]}")
+            references.measure(page, combo)
         if redraws:
-            spent = cpu_since(cpu_before, server.worker_pids())
             res["cpu_ms_per_redraw"] = {
                 "workers": spent[0] * 1000 / len(redraws), "client": spent[1] * 1000 / len(redraws),
                 "machine": spent[2] * 1000 / len(redraws),
-                "capacity": (time.perf_counter() - replay_started) * 1000 * (os.cpu_count() or 1) / len(redraws)}
+                "capacity": wall * 1000 * (os.cpu_count() or 1) / len(redraws)}
         res["redraws"] = [{
             "combo": asdict(rd.combo), "ms": rd.ms, "ok": rd.ok,
             "router": asdict(rd.router), "calls": [asdict(c) for c in rd.calls]} for rd in redraws]
@@ -248,65 +256,84 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
 
 # --- the in-process references ------------------------------------------------------------------
 
-def run_floor(data_dir: Path, pages, combos: list[Combo]) -> dict[str, list]:
-    from floor import TimedDatabase, measure_floor
+class References:
+    """The floor and the pandas baseline, measured in this process for one combination at a time.
 
-    db = TimedDatabase(data_dir)
-    results: dict[str, list] = {}
-    for page in pages:
-        results[page.id] = [measure_floor(db, page.id, c) for c in combos]
-        for r in results[page.id]:
-            for chart_id, err in r.render_errors.items():
-                log(f"app error in render({chart_id!r}) for {r.combo.label()}: {err}")
-        ms = [r.ms for r in results[page.id]]
-        log(f"floor {page.path}: p50 {pct(ms, 50):.0f} ms, p95 {pct(ms, 95):.0f} ms over {len(ms)} combinations "
-            f"({statistics.median(len(r.calls) for r in results[page.id]):.0f} queries each)")
-    db.close()
-    return results
+    The extracts are read into pandas once, up front (on pandas' own default string
+    storage, as an analyst's pandas runs); each combination's floor records the queries
+    its redraw needs, and the baseline answers exactly those. For the first `check`
+    combinations of each page, every pandas answer is compared with DuckDB's.
+    """
 
+    def __init__(self, data_dir: Path, budget: float, check: int) -> None:
+        import baseline
+        import pandas as pd
+        from dashboard.db import Database
+        from floor import TimedDatabase
 
-def run_baseline(data_dir: Path, pages, floors: dict[str, list], budget: float, check: int) -> dict[str, Any]:
-    import baseline
-    import pandas as pd
+        self._baseline, self._pd = baseline, pd
+        self.budget, self.check = budget, check
+        self.db = TimedDatabase(data_dir)
+        self.checker = Database(data_dir)  # the app's own query path
+        log("pandas baseline: loading the extracts into memory")
+        with self._pandas_defaults():
+            self.extracts = baseline.Extracts(data_dir)
+        log(f"pandas baseline: loaded in {self.extracts.load_seconds:.1f} s, {self.extracts.memory_mb():.0f} MB in frames")
+        self.floors: dict[str, list] = {}
+        self.pandas: dict[str, Any] = {"load_seconds": self.extracts.load_seconds,
+                                       "memory_mb": self.extracts.memory_mb(), "pages": {}, "checks": 0,
+                                       "mismatches": []}
+        self._pandas_spent: dict[str, float] = {}
 
-    with pd.option_context("mode.string_storage", baseline.PANDAS_STRING_STORAGE):
-        return _run_baseline(baseline, data_dir, pages, floors, budget, check)
+    def _pandas_defaults(self):
+        return self._pd.option_context("mode.string_storage", self._baseline.PANDAS_STRING_STORAGE)
 
+    def measure(self, page, combo: Combo) -> None:
+        """Time the floor, then the pandas baseline, for one page and combination."""
+        from floor import measure_floor
 
-def _run_baseline(baseline, data_dir: Path, pages, floors: dict[str, list], budget: float,
-                  check: int) -> dict[str, Any]:
-    from dashboard.db import Database
-
-    log("pandas baseline: loading the extracts into memory")
-    x = baseline.Extracts(data_dir)
-    log(f"pandas baseline: loaded in {x.load_seconds:.1f} s, {x.memory_mb():.0f} MB in frames")
-    out: dict[str, Any] = {"load_seconds": x.load_seconds, "memory_mb": x.memory_mb(), "pages": {}, "checks": 0,
-                           "mismatches": []}
-    checker = Database(data_dir)  # the app's own query path
-    for page in pages:
-        times: list[float | None] = []
-        deadline = time.perf_counter() + budget
-        for i, fr in enumerate(floors[page.id]):
-            if time.perf_counter() > deadline and i >= 5:
-                times.extend([None] * (len(floors[page.id]) - i))
-                log(f"pandas {page.path}: budget of {budget:.0f} s spent after {i} combinations")
-                break
+        fr = measure_floor(self.db, page.id, combo)
+        floors = self.floors.setdefault(page.id, [])
+        floors.append(fr)
+        for chart_id, err in fr.render_errors.items():
+            log(f"app error in render({chart_id!r}) for {fr.combo.label()}: {err}")
+        times = self.pandas["pages"].setdefault(page.id, [])
+        spent = self._pandas_spent.get(page.id, 0.0)
+        if spent > self.budget and len(times) >= 5:
+            if times[-1] is not None:
+                log(f"pandas {page.path}: budget of {self.budget:.0f} s spent after {len(times)} combinations")
+            times.append(None)
+            return
+        with self._pandas_defaults():
             t0 = time.perf_counter()
-            answers = [(name, params, baseline.QUERIES[name](x, params)) for name, params, _ in fr.calls]
-            times.append((time.perf_counter() - t0) * 1000)
-            if i < check:
-                for name, params, mine in answers:
-                    why = baseline.compare(checker.query(name, params), mine)
-                    out["checks"] += 1
-                    if why:
-                        out["mismatches"].append({"page": page.id, "combo": fr.combo.label(), "query": name,
-                                                  "params": {k: str(v) for k, v in params.items()}, "why": why})
-        out["pages"][page.id] = times
-        done = [t for t in times if t is not None]
-        log(f"pandas {page.path}: p50 {pct(done, 50):.0f} ms, p95 {pct(done, 95):.0f} ms over {len(done)} combinations")
-    checker.close()
-    log(f"pandas baseline agrees with DuckDB on {out['checks'] - len(out['mismatches'])}/{out['checks']} query results")
-    return out
+            answers = [(name, params, self._baseline.QUERIES[name](self.extracts, params))
+                       for name, params, _ in fr.calls]
+            seconds = time.perf_counter() - t0
+        times.append(seconds * 1000)
+        self._pandas_spent[page.id] = spent + seconds
+        if len(times) <= self.check:
+            for name, params, mine in answers:
+                why = self._baseline.compare(self.checker.query(name, params), mine)
+                self.pandas["checks"] += 1
+                if why:
+                    self.pandas["mismatches"].append({"page": page.id, "combo": fr.combo.label(), "query": name,
+                                                      "params": {k: str(v) for k, v in params.items()}, "why": why})
+
+    def log_page(self, page) -> None:
+        floors = self.floors.get(page.id, [])
+        if floors:
+            ms = [r.ms for r in floors]
+            log(f"floor {page.path}: p50 {pct(ms, 50):.0f} ms, p95 {pct(ms, 95):.0f} ms over {len(ms)} combinations "
+                f"({statistics.median(len(r.calls) for r in floors):.0f} queries each)")
+        done = [t for t in self.pandas["pages"].get(page.id, []) if t is not None]
+        if done:
+            log(f"pandas {page.path}: p50 {pct(done, 50):.0f} ms, p95 {pct(done, 95):.0f} ms over {len(done)} combinations")
+
+    def close(self) -> None:
+        self.db.close()
+        self.checker.close()
+        log(f"pandas baseline agrees with DuckDB on {self.pandas['checks'] - len(self.pandas['mismatches'])}/"
+            f"{self.pandas['checks']} query results")
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -320,10 +347,11 @@ def summarise(pages, http: dict[str, dict], floors: dict[str, list], pandas: dic
     rows = []
     for page in pages:
         h = http[page.id]
+        page_floors = floors.get(page.id, [])
         redraws = h.get("redraws", [])
         ok = [r for r in redraws if r["ok"]]
         ours = [r["ms"] if r["ok"] else None for r in redraws]
-        floor = [f.ms for f in floors[page.id]][:len(ours)]
+        floor = [f.ms for f in page_floors][:len(ours)]
         pd_ms = (pandas or {}).get("pages", {}).get(page.id, [])[:len(ours)]
         b = h.get("browser") or {}
         bms = [c["ms"] for c in b.get("changes", []) if "ms" in c]
@@ -351,15 +379,15 @@ def summarise(pages, http: dict[str, dict], floors: dict[str, list], pandas: dic
             "cards_p50_ms": pct(charts.get("cards", []), 50),
             "slowest_call": slowest[0], "slowest_call_p50_ms": statistics.median(slowest[1]),
             "server_work_p50_ms": pct([r["router"]["ms"] + sum(c["ms"] for c in r["calls"]) for r in ok], 50),
-            "render_p50_ms": pct([f.render_ms for f in floors[page.id]], 50),
-            "cards_fn_p50_ms": pct([f.cards_ms for f in floors[page.id]], 50),
-            "cards_db_p50_ms": pct([f.cards_db_ms for f in floors[page.id]], 50),
-            "cards_warm_p50_ms": pct([f.render_parts.get("cards", 0.0) for f in floors[page.id]], 50),
+            "render_p50_ms": pct([f.render_ms for f in page_floors], 50),
+            "cards_fn_p50_ms": pct([f.cards_ms for f in page_floors], 50),
+            "cards_db_p50_ms": pct([f.cards_db_ms for f in page_floors], 50),
+            "cards_warm_p50_ms": pct([f.render_parts.get("cards", 0.0) for f in page_floors], 50),
             "cpu_ms_per_redraw": h.get("cpu_ms_per_redraw"),
             "probe_ms": h.get("probe_ms"), "browser_errors": [c.get("error") for c in b.get("changes", []) if "error" in c]
             + ([b["error"]] if b.get("error") else []),
-            "top_queries": top_queries(floors[page.id]),
-            "data_fns_p50_ms": pct([f.data_fns_ms for f in floors[page.id]], 50),
+            "top_queries": top_queries(page_floors),
+            "data_fns_p50_ms": pct([f.data_fns_ms for f in page_floors], 50),
             "response_kb_p50": pct([(r["router"]["n_bytes"] + sum(c["n_bytes"] for c in r["calls"])) / 1e3 for r in ok], 50),
         })
     return rows
@@ -556,11 +584,13 @@ def main(argv: list[str] | None = None) -> int:
             log(f"only {len(combos)} distinct combinations exist")
         pages = [p for p in PAGES.values() if args.pages is None or p.id in args.pages]
 
+        references = References(data_dir, args.baseline_budget, args.check)
         http: dict[str, dict] = {}
         for page in pages:
-            http[page.id] = run_page_server(args, data_dir, page, combos, browser_combo, bounds, args.out)
-        floors = run_floor(data_dir, pages, combos)
-        pandas = run_baseline(data_dir, pages, floors, args.baseline_budget, args.check)
+            http[page.id] = run_page_server(args, data_dir, page, combos, browser_combo, bounds, args.out, references)
+            references.log_page(page)
+        references.close()
+        floors, pandas = references.floors, references.pandas
 
         meta["code_at_end"] = source_state()
         meta["loadavg_at_end"] = os.getloadavg()
