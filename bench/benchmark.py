@@ -177,9 +177,12 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
                     out: Path, references: References) -> dict[str, Any]:
     """Start gunicorn, time its cold start, replay every combination, run the browser, stop it.
 
-    Each redraw is followed, for the same combination, by its floor and its pandas baseline
-    (``references``), while the server idles: each ratio compares times taken seconds apart,
-    so the machine's speed drifting during the run (it does, by a fifth) moves both alike.
+    The combinations go in blocks of ``args.block``: the block's redraws, then, while the
+    server idles, the same combinations' floor and pandas baseline (``references``). Each
+    ratio then compares times taken seconds apart, so the machine's speed drifting during
+    the run (it does, by a fifth) moves both alike, and each side runs warm, as it would
+    alone: a block starts with one throw-away redraw of a view outside the list (the
+    baseline's gigabyte of frames has just been through the caches).
     """
     from browser import browse_page
 
@@ -211,19 +214,26 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
         # CPU during the redraws (not the references between them): the workers', this process's
         # (the HTTP client) and the whole machine's, and what the cores had (wall time x cores).
         spent, wall = [0.0, 0.0, 0.0], 0.0
-        for i, combo in enumerate(combos):
+        blocks = [combos[i:i + args.block] for i in range(0, len(combos), args.block)]
+        spare = iter(make_combos(first, last, len(blocks), args.seed + 3, exclude={*combos, browser_combo}))
+        for b, block in enumerate(blocks):
             if time.perf_counter() > deadline:
-                log(f"{page.path}: replay budget of {args.replay_budget:.0f} s spent after {i} combinations")
+                log(f"{page.path}: replay budget of {args.replay_budget:.0f} s spent after {len(redraws)} combinations")
                 break
+            warm = next(spare, None)
+            if b and warm is not None:
+                redraw(client, cbs, page.path, warm, n_cards)  # not counted: warms the workers again
             before, t0 = cpu_snapshot(server.worker_pids()), time.perf_counter()
-            rd = redraw(client, cbs, page.path, combo, n_cards)
+            done = [redraw(client, cbs, page.path, combo, n_cards) for combo in block]
             wall += time.perf_counter() - t0
             spent = [a + b for a, b in zip(spent, cpu_since(before, server.worker_pids()))]
-            redraws.append(rd)
-            if not rd.ok:
-                bad = [c for c in [rd.router, *rd.calls] if not c.ok]
-                log(f"{page.path} {combo.label()}: FAILED {bad[0].kind} {bad[0].name}: {bad[0].status} {bad[0].error[:200]}")
-            references.measure(page, combo)
+            redraws += done
+            for rd in done:
+                if not rd.ok:
+                    bad = [c for c in [rd.router, *rd.calls] if not c.ok]
+                    log(f"{page.path} {rd.combo.label()}: FAILED {bad[0].kind} {bad[0].name}: {bad[0].status} "
+                        f"{bad[0].error[:200]}")
+            references.measure(page, block, warm)
         if redraws:
             res["cpu_ms_per_redraw"] = {
                 "workers": spent[0] * 1000 / len(redraws), "client": spent[1] * 1000 / len(redraws),
@@ -288,11 +298,18 @@ class References:
     def _pandas_defaults(self):
         return self._pd.option_context("mode.string_storage", self._baseline.PANDAS_STRING_STORAGE)
 
-    def measure(self, page, combo: Combo) -> None:
-        """Time the floor, then the pandas baseline, for one page and combination."""
+    def measure(self, page, combos: list[Combo], warm: Combo | None = None) -> None:
+        """Time the floor of each combination, then its pandas baseline (`warm`: a floor not kept, first)."""
         from floor import measure_floor
 
-        fr = measure_floor(self.db, page.id, combo)
+        if warm is not None:
+            measure_floor(self.db, page.id, warm)
+        results = [measure_floor(self.db, page.id, combo) for combo in combos]
+        for fr in results:
+            self._record(page, fr)
+
+    def _record(self, page, fr) -> None:
+        """Keep a floor result, and time the pandas baseline on the queries it recorded."""
         floors = self.floors.setdefault(page.id, [])
         floors.append(fr)
         for chart_id, err in fr.render_errors.items():
@@ -511,6 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--connections", type=int, default=6, help="parallel connections, as a browser")
+    ap.add_argument("--block", type=int, default=10,
+                    help="combinations redrawn before their floor and baseline are taken")
     ap.add_argument("--pages", nargs="*", default=None, help="page ids to run (default: all six)")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--browser-changes", type=int, default=10)
