@@ -216,17 +216,17 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
         spent, wall = [0.0, 0.0, 0.0], 0.0
         blocks = [combos[i:i + args.block] for i in range(0, len(combos), args.block)]
         spare = iter(make_combos(first, last, len(blocks), args.seed + 3, exclude={*combos, browser_combo}))
-        for b, block in enumerate(blocks):
+        for i, block in enumerate(blocks):
             if time.perf_counter() > deadline:
                 log(f"{page.path}: replay budget of {args.replay_budget:.0f} s spent after {len(redraws)} combinations")
                 break
             warm = next(spare, None)
-            if b and warm is not None:
+            if i and warm is not None:
                 redraw(client, cbs, page.path, warm, n_cards)  # not counted: warms the workers again
             before, t0 = cpu_snapshot(server.worker_pids()), time.perf_counter()
             done = [redraw(client, cbs, page.path, combo, n_cards) for combo in block]
             wall += time.perf_counter() - t0
-            spent = [a + b for a, b in zip(spent, cpu_since(before, server.worker_pids()))]
+            spent = [x + y for x, y in zip(spent, cpu_since(before, server.worker_pids()))]
             redraws += done
             for rd in done:
                 if not rd.ok:
@@ -267,7 +267,7 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
 # --- the in-process references ------------------------------------------------------------------
 
 class References:
-    """The floor and the pandas baseline, measured in this process for one combination at a time.
+    """The floor and the pandas baseline, measured in this process a block of combinations at a time.
 
     The extracts are read into pandas once, up front (on pandas' own default string
     storage, as an analyst's pandas runs); each combination's floor records the queries
