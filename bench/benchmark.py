@@ -126,7 +126,7 @@ def first_page(base: str, path: str, cbs_box: dict[str, AppCallbacks]) -> None:
         r = s.get(url, timeout=120)
         r.raise_for_status()
     cbs = AppCallbacks.discover(base, s)
-    r = s.post(base + "/_dash-update-component", data=json.dumps(cbs.router_body(path, "", first_load=True)),
+    r = s.post(base + "/_dash-update-component", data=json.dumps(cbs.router_body(path, "")),
                headers={"Content-Type": "application/json"}, timeout=120)
     r.raise_for_status()
     if not parse_router(r.json(), len(r.content)).chart_ids:
@@ -230,7 +230,7 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
             redraws += done
             for rd in done:
                 if not rd.ok:
-                    bad = [c for c in [rd.router, *rd.calls] if not c.ok]
+                    bad = [c for c in [rd.first, *rd.calls] if not c.ok]
                     log(f"{page.path} {rd.combo.label()}: FAILED {bad[0].kind} {bad[0].name}: {bad[0].status} "
                         f"{bad[0].error[:200]}")
             references.measure(page, block, warm)
@@ -241,7 +241,7 @@ def run_page_server(args, data_dir: Path, page, combos: list[Combo], browser_com
                 "capacity": wall * 1000 * (os.cpu_count() or 1) / len(redraws)}
         res["redraws"] = [{
             "combo": asdict(rd.combo), "ms": rd.ms, "ok": rd.ok,
-            "router": asdict(rd.router), "calls": [asdict(c) for c in rd.calls]} for rd in redraws]
+            "first": asdict(rd.first), "calls": [asdict(c) for c in rd.calls]} for rd in redraws]
         ms = [rd.ms for rd in redraws]
         log(f"{page.path}: {len(redraws)} redraws, p50 {pct(ms, 50):.0f} ms, p95 {pct(ms, 95):.0f} ms, "
             f"{sum(not rd.ok for rd in redraws)} failed")
@@ -376,7 +376,7 @@ def summarise(pages, http: dict[str, dict], floors: dict[str, list], pandas: dic
         for r in ok:
             for c in r["calls"]:
                 charts.setdefault(c["name"], []).append(c["ms"])
-        slowest = max(((k, v) for k, v in charts.items() if k not in ("cards", "in-place")), key=lambda kv: statistics.median(kv[1]),
+        slowest = max(((k, v) for k, v in charts.items() if k != "cards"), key=lambda kv: statistics.median(kv[1]),
                       default=(None, [0]))
         rows.append({
             "page": page.path, "id": page.id, "charts": len(h.get("charts") or []),
@@ -392,10 +392,10 @@ def summarise(pages, http: dict[str, dict], floors: dict[str, list], pandas: dic
             "browser_p95_ms": pct(bms, 95), "browser_p50_ms": pct(bms, 50), "browser_n": len(bms),
             "browser_first_load_ms": b.get("first_load_ms"),
             "transfer_mb": (b["transfer_bytes"] / 1e6) if b.get("transfer_bytes") else None,
-            "router_p50_ms": pct([r["router"]["ms"] for r in ok], 50),
+            "first_p50_ms": pct([r["first"]["ms"] for r in ok], 50),
             "cards_p50_ms": pct(charts.get("cards", []), 50),
             "slowest_call": slowest[0], "slowest_call_p50_ms": statistics.median(slowest[1]),
-            "server_work_p50_ms": pct([r["router"]["ms"] + sum(c["ms"] for c in r["calls"]) for r in ok], 50),
+            "server_work_p50_ms": pct([r["first"]["ms"] + sum(c["ms"] for c in r["calls"]) for r in ok], 50),
             "render_p50_ms": pct([f.render_ms for f in page_floors], 50),
             "cards_fn_p50_ms": pct([f.cards_ms for f in page_floors], 50),
             "cards_db_p50_ms": pct([f.cards_db_ms for f in page_floors], 50),
@@ -405,7 +405,7 @@ def summarise(pages, http: dict[str, dict], floors: dict[str, list], pandas: dic
             + ([b["error"]] if b.get("error") else []),
             "top_queries": top_queries(page_floors),
             "data_fns_p50_ms": pct([f.data_fns_ms for f in page_floors], 50),
-            "response_kb_p50": pct([(r["router"]["n_bytes"] + sum(c["n_bytes"] for c in r["calls"])) / 1e3 for r in ok], 50),
+            "response_kb_p50": pct([(r["first"]["n_bytes"] + sum(c["n_bytes"] for c in r["calls"])) / 1e3 for r in ok], 50),
         })
     return rows
 
@@ -492,7 +492,7 @@ def breakdown_lines(rows: list[dict], floors: dict[str, list]) -> list[str]:
              "render() + cards with results memoised, no DuckDB):"]
     for r in rows:
         lines.append(
-            f"  {r['page']:<20} redraw {fmt(r['p50_ms'])} ms = filters {fmt(r['router_p50_ms'])} ms, then parallel calls; "
+            f"  {r['page']:<20} redraw {fmt(r['p50_ms'])} ms = filters {fmt(r['first_p50_ms'])} ms, then parallel calls; "
             f"cards {fmt(r['cards_p50_ms'])} ms (in process: card_values {fmt(r['cards_fn_p50_ms'])} ms of which "
             f"DuckDB {fmt(r['cards_db_p50_ms'])} ms; memoised {fmt(r['cards_warm_p50_ms'])} ms); slowest chart {r['slowest_call']} {fmt(r['slowest_call_p50_ms'])} ms; "
             f"sum of call times (parallel, with queueing) {fmt(r['server_work_p50_ms'])} ms; "

@@ -160,7 +160,7 @@ def check_bodies(result: BrowserPage, bodies: list[dict[str, Any]], cbs: AppCall
         elif body.get("output") == cbs.cards.output:
             mine = cbs.cards_body(body["outputs"]["id"]["page"], store)
         elif body.get("output") == cbs.router.output:
-            mine = cbs.router_body(path, combo.query_string(), first_load=True)
+            mine = cbs.router_body(path, combo.query_string())
         else:
             continue
         result.bodies_checked += 1

@@ -77,7 +77,7 @@ def main() -> None:
         if response.status_code != 200:
             sys.exit(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
 
-    first = client.post(UPDATE, data=json.dumps(cbs.router_body(page.path, combos[0].query_string(), True)),
+    first = client.post(UPDATE, data=json.dumps(cbs.router_body(page.path, combos[0].query_string())),
                         content_type="application/json")
     layout = parse_router(first.get_json(), len(first.data))
 

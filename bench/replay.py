@@ -117,12 +117,10 @@ class AppCallbacks:
             raise RuntimeError(f"callbacks not found in /_dash-dependencies: {sorted(missing)}")
         return cls(found["router"], found["chart"], found["cards"], found.get("in_place"))
 
-    def router_body(self, path: str, search: str, first_load: bool = False) -> dict[str, Any]:
-        """Return the router request after a filter change (only search changed), or on first load."""
+    def router_body(self, path: str, search: str) -> dict[str, Any]:
+        """Return the router request of a first load (a filter change does not ask the router)."""
         values = {("_pages_location", "pathname"): path, ("_pages_location", "search"): search}
-        changed = [("_pages_location", "pathname"), ("_pages_location", "search")] if first_load else [
-            ("_pages_location", "search")]
-        return self.router.body({}, values, changed)
+        return self.router.body({}, values, [("_pages_location", "pathname"), ("_pages_location", "search")])
 
     def chart_body(self, chart_id: str, store: dict[str, Any], selection: Any = ABSENT) -> dict[str, Any]:
         """Return the draw_chart request for one chart of a freshly rendered page."""
@@ -211,14 +209,14 @@ class Redraw:
     page: str
     combo: Combo
     ms: float
-    router: CallResult  # the first request: the router on a first load, else the in-place call
+    first: CallResult  # the request before the cards and charts: the router on a first load, else in-place
     calls: list[CallResult] = field(default_factory=list)
     chart_ids: list[str] = field(default_factory=list)  # as the server's router laid the page out
     n_cards: int | None = None  # cards the server drew
 
     @property
     def ok(self) -> bool:
-        return self.router.ok and all(c.ok for c in self.calls)
+        return self.first.ok and all(c.ok for c in self.calls)
 
 
 class Client:
@@ -324,24 +322,24 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
     t0 = time.perf_counter()
     known = _pages.get((client.base, path))
     if first_load or known is None or cbs.in_place is None:
-        router, payload = client.post("router", "router", cbs.router_body(path, combo.query_string(), True))
+        first, payload = client.post("router", "router", cbs.router_body(path, combo.query_string()))
         if payload is None:
-            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
-        layout = parse_router(payload, router.n_bytes)
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, first)
+        layout = parse_router(payload, first.n_bytes)
         if not layout.chart_ids or layout.store is None:
-            router.ok, router.error = False, "router response without charts or page-filters store"
-            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+            first.ok, first.error = False, "router response without charts or page-filters store"
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, first)
         _pages[(client.base, path)] = layout
     else:
         layout = known
-        router, answer = client.post("in-place", "in-place", cbs.in_place_body(combo.query_string(), layout.store))
+        first, answer = client.post("in-place", "in-place", cbs.in_place_body(combo.query_string(), layout.store))
         if answer is None:
-            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router)
+            return Redraw(path, combo, (time.perf_counter() - t0) * 1000, first)
         store = ((answer.get("response") or {}).get("page-filters") or {}).get("data", layout.store)
         layout = PageLayout(layout.chart_ids, layout.cards_page, store, layout.n_bytes)
         _pages[(client.base, path)] = layout
     if layout.store != combo.store():
-        router.ok, router.error = False, f"page-filters store {layout.store} != {combo.store()}"
+        first.ok, first.error = False, f"page-filters store {layout.store} != {combo.store()}"
 
     counted: list[int | None] = []
 
@@ -360,5 +358,5 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
         futures.append(client.pool.submit(cards_call))
     futures += [client.pool.submit(chart_call, c) for c in layout.chart_ids]
     calls = [f.result() for f in futures]
-    return Redraw(path, combo, (time.perf_counter() - t0) * 1000, router, calls, layout.chart_ids,
+    return Redraw(path, combo, (time.perf_counter() - t0) * 1000, first, calls, layout.chart_ids,
                   counted[0] if counted else None)
