@@ -10,7 +10,7 @@ import textwrap
 from typing import Any, Mapping, Sequence
 
 from dashboard.disclosure import SUPPRESSED, plottable
-from dashboard.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
+from dashboard.spc import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SpcResult
 
 FONT = 'Frutiger, "Frutiger Linotype", Arial, "Helvetica Neue", Helvetica, sans-serif'
 NHS_BLUE = "#005EB8"
@@ -99,6 +99,24 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
 
 
+def too_few_points_text(n_buckets: int, n_shown: int, n_suppressed: int) -> str:
+    """Return why an XmR chart has no limits, and what would give it some.
+
+    Fewer than 12 buckets: a longer period or a finer grain helps. Enough buckets but points
+    suppressed as small numbers or without data: those would not help, so they are not suggested.
+    """
+    if n_buckets < MIN_POINTS:
+        return (f"Fewer than {MIN_POINTS} points: no process limits or SPC signals "
+                "(choose a longer period or a finer grain)")
+    reasons = []
+    if n_suppressed:
+        reasons.append(f"{n_suppressed} suppressed as small numbers")
+    if n_buckets - n_shown - n_suppressed:
+        reasons.append(f"{n_buckets - n_shown - n_suppressed} with no data")
+    return (f"Only {n_shown} of {n_buckets} points can be shown ({'; '.join(reasons)}): fewer than "
+            f"{MIN_POINTS}, so no process limits or SPC signals")
+
+
 def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: SpcResult, *,
                name: str, unit: str = "", target: float | None = None,
                suppressed: Sequence[bool] = ()) -> dict[str, Any]:
@@ -119,6 +137,7 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
         "hovertext": hover, "hoverinfo": "text", "connectgaps": False,
     }]
     annotations: list[dict[str, Any]] = []
+    hidden = [i for i in range(len(labels)) if i < len(suppressed) and suppressed[i]]
     if result.enough_points:
         for y, label, dash in ((result.mean, "Mean", "solid"), (result.upper, "Upper process limit", "dash"),
                                (result.lower, "Lower process limit", "dash")):
@@ -126,7 +145,7 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
                          "line": {"color": NHS_DARK_GREY if label == "Mean" else NHS_MID_GREY, "width": 1, "dash": dash},
                          "hovertemplate": f"{label}: {_fmt(y, unit)}<extra></extra>"})
     else:
-        text = wrap("Fewer than 12 points: no process limits or SPC signals (choose a longer period or a finer grain)")
+        text = wrap(too_few_points_text(len(labels), sum(v is not None for v in result.values), len(hidden)))
         annotations.append({
             "text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "yshift": 4,
             "xanchor": "left", "yanchor": "bottom", "align": "left", "font": {"size": 12, "color": CONCERN}})
@@ -134,7 +153,6 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
         data.append({"type": "scatter", "mode": "lines", "name": f"Target {_fmt(target, unit)}", "x": labels,
                      "y": [target] * len(labels), "line": {"color": "#DA291C", "width": 1.5, "dash": "dot"},
                      "hovertemplate": f"Target: {_fmt(target, unit)}<extra></extra>"})
-    hidden = [i for i in range(len(labels)) if i < len(suppressed) and suppressed[i]]
     if hidden:
         data.append(_suppressed_marks([labels[i] for i in hidden], [0] * len(hidden),
                                       [f"{labels[i]}: * (suppressed)" for i in hidden]))

@@ -213,6 +213,25 @@ def test_a_median_with_empty_months_draws_gaps_not_errors(app_db):
     assert fig["data"][0]["hovertext"][0] == "Jan: –"
 
 
+def test_a_trend_without_limits_says_why_and_suggests_only_what_helps():
+    # Too few buckets: a longer period or a finer grain gives more points. Enough buckets with
+    # points suppressed or empty: neither would help, so the chart says what hid the points.
+    from dashboard.figures import spc_figure
+    from dashboard.spc import spc
+
+    def note(labels, values, suppressed=()):
+        fig = spc_figure(labels, values, spc(values), name="Detentions", suppressed=suppressed)
+        return fig["layout"]["annotations"][0]["text"].replace("<br>", " ")
+
+    assert "choose a longer period or a finer grain" in note(["Q1", "Q2", "Q3"], [10.0, 12.0, 11.0])
+    months = [f"M{i}" for i in range(24)]
+    suppressed = [i % 2 == 1 and i < 20 for i in range(24)]  # 10 small numbers
+    values = [None if i % 2 or i == 0 else 20.0 for i in range(24)]  # and 3 months without data
+    hidden = note(months, values, suppressed)
+    assert hidden.startswith("Only 11 of 24 points can be shown (10 suppressed as small numbers; 3 with no data)")
+    assert "longer period" not in hidden
+
+
 def test_every_preset_month_is_an_option_of_the_month_controls():
     # A link or preset for the first financial year (April, before the data starts) must not be lost.
     from datetime import date
