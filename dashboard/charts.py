@@ -183,16 +183,19 @@ def metric_field(key: str, name: str = "value") -> Field:
 
 
 def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str = "", better: str | None = None,
-                     target: float | None = None, percent: bool = False) -> dict:
+                     target: float | None = None, percent: bool = False, count: bool = False) -> dict:
     """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
 
     `better` is the direction of improvement ('up', 'down' or None); a percentage is bounded by 0 and 100.
+    `count`: the column is a count, so suppressed points can withhold the limits (dashboard.spc).
     """
     values = plottable(shown[column])
+    suppressed = [v == SUPPRESSED for v in shown[column]]
     bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if percent else {"lower_bound": 0.0}
-    result = spc(values, better, target, **bounds)
+    result = spc(values, better, target, **bounds, suppressed_counts=sum(suppressed) if count else 0,
+                 suppressed_below=Policy.from_settings().threshold)
     fig = figures.spc_figure(shown["period"], values, result, name=name, unit=unit, target=target,
-                             suppressed=[v == SUPPRESSED for v in shown[column]])
+                             suppressed=suppressed)
     fig["note"] = figures.variation_text(result)
     return fig
 
@@ -220,7 +223,8 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
 
     def figure(shown: pd.DataFrame, filters: Filters) -> dict:
         return spc_trend_figure(shown, value_field.name, name=metric.label, unit=metric.unit, better=metric.better,
-                                target=get_settings().targets.get(key), percent=metric.kind == "pct")
+                                target=get_settings().targets.get(key), percent=metric.kind == "pct",
+                                count=metric.kind == "count")
 
     fields = (Field("period", "Period"), value_field) + ((n_field,) if n_field else ())
     empty = f"No {metric.label.lower()} data for this selection."

@@ -99,12 +99,18 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.1f}" if abs(value - round(value)) > 1e-9 else f"{value:,.0f}"
 
 
-def too_few_points_text(n_buckets: int, n_shown: int, n_suppressed: int) -> str:
+def no_limits_text(withheld: str | None, n_buckets: int, n_shown: int, n_suppressed: int) -> str:
     """Return why an XmR chart has no limits, and what would give it some.
 
-    Fewer than 12 buckets: a longer period or a finer grain helps. Enough buckets but points
-    suppressed as small numbers or without data: those would not help, so they are not suggested.
+    Counts with suppressed points that could move the mean (`withheld` 'counts_suppressed'):
+    limits from the other points would be biased, and more buckets of the same size would not
+    help; coarser ones or a wider age band might. Fewer than 12 buckets: a longer period or a finer grain helps.
+    Enough buckets with points suppressed or without data: those would not help, so they are
+    not suggested.
     """
+    if withheld == "counts_suppressed":
+        return (f"{n_suppressed} of {n_buckets} points suppressed as small numbers: no process limits or SPC "
+                "signals (try a coarser grain or a wider age band)")
     if n_buckets < MIN_POINTS:
         return (f"Fewer than {MIN_POINTS} points: no process limits or SPC signals "
                 "(choose a longer period or a finer grain)")
@@ -145,7 +151,8 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
                          "line": {"color": NHS_DARK_GREY if label == "Mean" else NHS_MID_GREY, "width": 1, "dash": dash},
                          "hovertemplate": f"{label}: {_fmt(y, unit)}<extra></extra>"})
     else:
-        text = wrap(too_few_points_text(len(labels), sum(v is not None for v in result.values), len(hidden)))
+        text = wrap(no_limits_text(result.withheld, len(labels), sum(v is not None for v in result.values),
+                                   len(hidden)))
         annotations.append({
             "text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "yshift": 4,
             "xanchor": "left", "yanchor": "bottom", "align": "left", "font": {"size": 12, "color": CONCERN}})
@@ -159,8 +166,8 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
     yaxis: dict[str, Any] = {"title": {"text": unit if unit and unit != "%" else ""}}
     if unit == "%":
         yaxis["ticksuffix"] = "%"
-    if all(v is None for v in values):
-        # Nothing drawn but '*': whole-number (or 0-100%) ticks rather than Plotly's empty 0 to 1.
+    if all(v is None or v == 0 for v in values):
+        # Nothing drawn above 0 but '*': whole-number (or 0-100%) ticks rather than Plotly's 0 to 1.
         yaxis["range"] = [0, 100 if unit == "%" else 10]
     # Room above the plot for the annotation's lines, clear of the mode bar.
     top = 28 + 16 * sum(a["text"].count("<br>") + 1 for a in annotations) if annotations else 16
@@ -398,8 +405,11 @@ def _sankey_positions(n: int, sources: Sequence[int], targets: Sequence[int], va
 
 def variation_text(result: SpcResult) -> str:
     """Return the plain-English reading of the chart's variation and assurance icons."""
+    if result.withheld == "counts_suppressed":
+        return ("Points suppressed as small numbers could move the mean by more than a tenth: no SPC "
+                "judgement, as the points left would give a biased mean and limits.")
     if not result.enough_points:
-        return "Fewer than 12 points: no SPC judgement."
+        return f"Fewer than {MIN_POINTS} points: no SPC judgement."
     parts = [VARIATION_TEXT.get(result.variation or "", "")]
     if result.assurance:
         parts.append(ASSURANCE_TEXT[result.assurance])

@@ -15,6 +15,15 @@ direction, "neither" when the metric has none. The variation icon reads the
 latest point; the assurance icon compares the target with the process limits.
 With fewer than 12 points MDC advises against limits: the result says so and
 carries no limits or signals.
+
+A count series with suppressed points gets no limits either, however many points
+are left, when the hidden points could move its mean by more than a tenth: they are
+the small ones (each from 1 to 7), so the mean and limits of the rest are biased
+upwards and their signals mislead. Ages 0-17 by month in a small system once
+showed only the zero months, a mean and limits of 0 and "no significant change",
+for a series whose hidden months held every detention. A few gaps in a long series
+of large counts are skipped. A rate or median is suppressed for its small base, not
+for its value, so its other points still make a chart (the gaps are skipped).
 """
 from __future__ import annotations
 
@@ -26,6 +35,7 @@ MIN_POINTS = 12
 SHIFT_RUN = 7
 TREND_RUN = 6
 LIMIT_FACTOR = 2.66
+MAX_MEAN_BIAS = 0.1  # how far suppressed counts may move a series' mean and it still gets limits
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class SpcResult:
     # 'pass' (consistently meets target), 'fail' (consistently misses), 'hit_and_miss'; None: no target.
     assurance: str | None
     enough_points: bool
+    # Why there are no limits: 'few_points', or 'counts_suppressed' (see the module docstring).
+    withheld: str | None = None
 
     @property
     def sigma(self) -> float | None:
@@ -110,19 +122,42 @@ def _signal_rules(series: list[float], mean: float, lower: float, upper: float,
     return rules, direction
 
 
+def mean_bias(series: Sequence[float], hidden: int, hidden_below: int) -> float:
+    """Return how far, at most, the mean of `series` is from the mean with `hidden` more counts.
+
+    Each hidden count is from 1 to `hidden_below` - 1 (a relative distance: 0.1 is a tenth;
+    infinite when nothing is shown or everything shown is 0).
+    """
+    if not hidden:
+        return 0.0
+    total, n = sum(series), len(series) + hidden
+    shown = total / len(series) if series else 0.0
+    worst = 0.0
+    for each in (1, max(1, hidden_below - 1)):
+        true = (total + hidden * each) / n
+        worst = max(worst, abs(shown - true) / true)
+    return worst if series else math.inf
+
+
 def spc(values: Sequence[float | None], better: str | None = None, target: float | None = None,
-        *, lower_bound: float | None = None, upper_bound: float | None = None) -> SpcResult:
+        *, lower_bound: float | None = None, upper_bound: float | None = None,
+        suppressed_counts: int = 0, suppressed_below: int = 8) -> SpcResult:
     """Return the XmR chart of `values` (None = a missing or suppressed point, skipped).
 
     `better` is 'up', 'down' or None; `target` enables the assurance icon;
     bounds clip the limits to what the measure can take (0-100 for a percentage).
+    `suppressed_counts`: how many of the values are counts suppressed as small numbers
+    (each below `suppressed_below`); no limits if they could move the mean by more than
+    a tenth (module docstring).
     """
     clean = _clean(values)
     present = [i for i, v in enumerate(clean) if v is not None]
     series = [clean[i] for i in present]
-    if len(series) < MIN_POINTS:
+    biased = mean_bias(series, suppressed_counts, suppressed_below) > MAX_MEAN_BIAS
+    if biased or len(series) < MIN_POINTS:
         return SpcResult(tuple(clean), None, None, None, tuple(None for _ in clean),
-                         tuple(frozenset() for _ in clean), None, None, False)
+                         tuple(frozenset() for _ in clean), None, None, False,
+                         "counts_suppressed" if biased else "few_points")
 
     mean, mr_bar = xmr_limits(series)
     sigma = LIMIT_FACTOR * mr_bar / 3

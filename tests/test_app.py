@@ -232,6 +232,27 @@ def test_a_trend_without_limits_says_why_and_suggests_only_what_helps():
     assert "longer period" not in hidden
 
 
+def test_a_count_trend_whose_suppressed_points_could_move_the_mean_draws_no_limits():
+    # Ages 0-17 at a small system: most months are 1 to 7 (suppressed), the rest 0. SPC over the
+    # zeros alone read "common cause, no significant change" around a mean of 0.
+    import pandas as pd
+
+    from dashboard.charts import spc_trend_figure
+
+    shown = pd.DataFrame({"period": [f"M{i}" for i in range(24)],
+                          "value": pd.Series([0 if i % 3 else "*" for i in range(24)], dtype=object)})
+    fig = spc_trend_figure(shown, "value", name="Detentions", count=True)
+    assert [t["name"] for t in fig["data"] if t["name"] in ("Mean", "Upper process limit")] == []
+    text = fig["layout"]["annotations"][0]["text"].replace("<br>", " ")
+    assert text.startswith("8 of 24 points suppressed as small numbers: no process limits or SPC signals")
+    assert fig["note"].startswith("Points suppressed as small numbers could move the mean by more than a tenth")
+    assert fig["layout"]["yaxis"]["range"] == [0, 10]  # zeros and '*' only: whole-number ticks, not 0 to 1
+    # The same gaps in a rate (suppressed for a small base, not for its value) leave a chart.
+    rate = spc_trend_figure(shown.assign(value=[50.0 if v == 0 else v for v in shown["value"]]), "value",
+                            name="Followed up", unit="%", percent=True)
+    assert any(t["name"] == "Mean" for t in rate["data"])
+
+
 def test_every_preset_month_is_an_option_of_the_month_controls():
     # A link or preset for the first financial year (April, before the data starts) must not be lost.
     from datetime import date

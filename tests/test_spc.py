@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.spc import spc, xmr_limits
+from dashboard.spc import mean_bias, spc, xmr_limits
 
 STABLE = [10, 12] * 6  # mean 11, every moving range 2
 
@@ -75,6 +75,31 @@ def test_missing_points_are_skipped_not_zero():
     r = spc([None] + STABLE + [float("nan")])
     assert r.enough_points and r.mean == 11
     assert r.signals[0] is None and r.signals[-1] is None
+    assert r.withheld is None
+
+
+def test_counts_whose_hidden_points_could_move_the_mean_give_no_limits():
+    # The hidden counts are the small ones: the zeros left of a sparse series would give a mean
+    # and limits of 0 and "no significant change".
+    zeros_left = [0.0 if i % 3 else None for i in range(60)]
+    assert spc(zeros_left).enough_points  # a rate with gaps: its other points still make a chart
+    r = spc(zeros_left, suppressed_counts=20, target=5)
+    assert not r.enough_points and r.withheld == "counts_suppressed"
+    assert r.mean is None and r.variation is None and r.assurance is None
+    assert spc(STABLE[:11]).withheld == "few_points"
+    # One child taken to police custody in five years: the zeros say nothing about it.
+    assert spc([0.0] * 59 + [None], suppressed_counts=1).withheld == "counts_suppressed"
+    # Two small months in a long series of large counts move the mean by ~3%: limits drawn.
+    large = [None if i in (10, 40) else 140.0 + i % 2 for i in range(60)]
+    assert spc(large, suppressed_counts=2).enough_points
+
+
+def test_mean_bias_takes_each_hidden_count_from_1_to_below_the_threshold():
+    series = [12.0] * 55  # shown mean 12; 5 hidden: the true mean is (660 + 5..35) / 60
+    assert mean_bias(series, 5, 8) == pytest.approx(12 / (665 / 60) - 1)  # hidden 1s: 8.3% too high
+    assert spc(series + [None] * 5, suppressed_counts=5).enough_points
+    assert mean_bias([10.0] * 50, 10, 8) > 0.1 and mean_bias([], 3, 8) == float("inf")
+    assert mean_bias(series, 0, 8) == 0
 
 
 @pytest.mark.parametrize("target, better, expected", [
