@@ -104,9 +104,9 @@ def no_limits_text(withheld: str | None, n_buckets: int, n_shown: int, n_suppres
 
     Counts with suppressed points that could move the mean (`withheld` 'counts_suppressed'):
     limits from the other points would be biased, and more buckets of the same size would not
-    help; coarser ones or a wider age band might. Fewer than 12 buckets: a longer period or a finer grain helps.
-    Enough buckets with points suppressed or without data: those would not help, so they are
-    not suggested.
+    help; coarser ones or a wider age band might. Fewer than 12 buckets: a longer period or a
+    finer grain helps. Enough buckets with points suppressed or without data: those would not
+    help, so they are not suggested.
     """
     if withheld == "counts_suppressed":
         return (f"{n_suppressed} of {n_buckets} points suppressed as small numbers: no process limits or SPC "

@@ -18,8 +18,9 @@ carries no limits or signals.
 
 A count series with suppressed points gets no limits either, however many points
 are left, when the hidden points could move its mean by more than a tenth: they are
-the small ones (each from 1 to 7), so the mean and limits of the rest are biased
-upwards and their signals mislead. Ages 0-17 by month in a small system once
+the small ones (each from 1 to 7, or, hidden so that another cannot be worked out,
+no larger than the smallest non-zero point shown), so the mean and limits of the
+rest are biased and their signals mislead. Ages 0-17 by month in a small system once
 showed only the zero months, a mean and limits of 0 and "no significant change",
 for a series whose hidden months held every detention. A few gaps in a long series
 of large counts are skipped. A rate or median is suppressed for its small base, not
@@ -125,18 +126,18 @@ def _signal_rules(series: list[float], mean: float, lower: float, upper: float,
 def mean_bias(series: Sequence[float], hidden: int, hidden_below: int) -> float:
     """Return how far, at most, the mean of `series` is from the mean with `hidden` more counts.
 
-    Each hidden count is from 1 to `hidden_below` - 1 (a relative distance: 0.1 is a tenth;
-    infinite when nothing is shown or everything shown is 0).
+    Each hidden count is from 1 to `hidden_below` - 1, or up to the smallest non-zero value
+    shown if that is larger (secondary suppression hides the smallest other cell). A relative
+    distance: 0.1 is a tenth; infinite when nothing is shown.
     """
     if not hidden:
         return 0.0
+    if not series:
+        return math.inf
     total, n = sum(series), len(series) + hidden
-    shown = total / len(series) if series else 0.0
-    worst = 0.0
-    for each in (1, max(1, hidden_below - 1)):
-        true = (total + hidden * each) / n
-        worst = max(worst, abs(shown - true) / true)
-    return worst if series else math.inf
+    shown = total / len(series)
+    largest = max(1, hidden_below - 1, min((v for v in series if v > 0), default=0))
+    return max(abs(shown - true) / true for true in ((total + hidden) / n, (total + hidden * largest) / n))
 
 
 def spc(values: Sequence[float | None], better: str | None = None, target: float | None = None,

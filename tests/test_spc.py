@@ -99,6 +99,8 @@ def test_mean_bias_takes_each_hidden_count_from_1_to_below_the_threshold():
     assert mean_bias(series, 5, 8) == pytest.approx(12 / (665 / 60) - 1)  # hidden 1s: 8.3% too high
     assert spc(series + [None] * 5, suppressed_counts=5).enough_points
     assert mean_bias([10.0] * 50, 10, 8) > 0.1 and mean_bias([], 3, 8) == float("inf")
+    # A cell hidden so that another cannot be worked out is at most the smallest non-zero one shown.
+    assert mean_bias([30.0] * 2 + [0.0] * 48, 2, 8) == pytest.approx(1 - 1.2 / (120 / 52))  # hidden 30s
     assert mean_bias(series, 0, 8) == 0
 
 
