@@ -124,8 +124,7 @@ def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: P
         plottable = [v if isinstance(v, (int, float)) else None for v in series]
         result = spc(plottable, metric.better, targets.get(metric.key) if metric.kind == "pct" else None,
                      lower_bound=0.0,
-                     suppressed_counts=series.count(SUPPRESSED) if metric.kind == "count" else 0,
-                     suppressed_below=policy.threshold)
+                     suppressed_counts=series.count(SUPPRESSED) if metric.kind == "count" else 0)
         note = metric.note
         if metric.band_all_only and filters.age_band != "all":
             note = "Shown for all ages only"

@@ -192,8 +192,7 @@ def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str =
     values = plottable(shown[column])
     suppressed = [v == SUPPRESSED for v in shown[column]]
     bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if percent else {"lower_bound": 0.0}
-    result = spc(values, better, target, **bounds, suppressed_counts=sum(suppressed) if count else 0,
-                 suppressed_below=Policy.from_settings().threshold)
+    result = spc(values, better, target, **bounds, suppressed_counts=sum(suppressed) if count else 0)
     fig = figures.spc_figure(shown["period"], values, result, name=name, unit=unit, target=target,
                              suppressed=suppressed)
     fig["note"] = figures.variation_text(result)

@@ -123,12 +123,13 @@ def _signal_rules(series: list[float], mean: float, lower: float, upper: float,
     return rules, direction
 
 
-def mean_bias(series: Sequence[float], hidden: int, hidden_below: int) -> float:
+def mean_bias(series: Sequence[float], hidden: int) -> float:
     """Return how far, at most, the mean of `series` is from the mean with `hidden` more counts.
 
-    Each hidden count is from 1 to `hidden_below` - 1, or up to the smallest non-zero value
-    shown if that is larger (secondary suppression hides the smallest other cell). A relative
-    distance: 0.1 is a tenth; infinite when nothing is shown.
+    Each hidden count is at least 1 and at most the smallest non-zero count shown: a shown count
+    is 0 or at least the suppression threshold, and secondary suppression hides the smallest
+    other cell. (With only zeros shown the bound does not matter: the distance is the whole mean.)
+    A relative distance: 0.1 is a tenth; infinite when nothing is shown.
     """
     if not hidden:
         return 0.0
@@ -136,25 +137,24 @@ def mean_bias(series: Sequence[float], hidden: int, hidden_below: int) -> float:
         return math.inf
     total, n = sum(series), len(series) + hidden
     shown = total / len(series)
-    largest = max(1, hidden_below - 1, min((v for v in series if v > 0), default=0))
+    largest = max(1, min((v for v in series if v > 0), default=0))
     return max(abs(shown - true) / true for true in ((total + hidden) / n, (total + hidden * largest) / n))
 
 
 def spc(values: Sequence[float | None], better: str | None = None, target: float | None = None,
         *, lower_bound: float | None = None, upper_bound: float | None = None,
-        suppressed_counts: int = 0, suppressed_below: int = 8) -> SpcResult:
+        suppressed_counts: int = 0) -> SpcResult:
     """Return the XmR chart of `values` (None = a missing or suppressed point, skipped).
 
     `better` is 'up', 'down' or None; `target` enables the assurance icon;
     bounds clip the limits to what the measure can take (0-100 for a percentage).
-    `suppressed_counts`: how many of the values are counts suppressed as small numbers
-    (each below `suppressed_below`); no limits if they could move the mean by more than
-    a tenth (module docstring).
+    `suppressed_counts`: how many of the values are counts suppressed as small numbers;
+    no limits if they could move the mean by more than a tenth (module docstring).
     """
     clean = _clean(values)
     present = [i for i, v in enumerate(clean) if v is not None]
     series = [clean[i] for i in present]
-    biased = mean_bias(series, suppressed_counts, suppressed_below) > MAX_MEAN_BIAS
+    biased = mean_bias(series, suppressed_counts) > MAX_MEAN_BIAS
     if biased or len(series) < MIN_POINTS:
         return SpcResult(tuple(clean), None, None, None, tuple(None for _ in clean),
                          tuple(frozenset() for _ in clean), None, None, False,

@@ -94,14 +94,15 @@ def test_counts_whose_hidden_points_could_move_the_mean_give_no_limits():
     assert spc(large, suppressed_counts=2).enough_points
 
 
-def test_mean_bias_takes_each_hidden_count_from_1_to_below_the_threshold():
-    series = [12.0] * 55  # shown mean 12; 5 hidden: the true mean is (660 + 5..35) / 60
-    assert mean_bias(series, 5, 8) == pytest.approx(12 / (665 / 60) - 1)  # hidden 1s: 8.3% too high
+def test_mean_bias_takes_each_hidden_count_from_1_to_the_smallest_count_shown():
+    series = [12.0] * 55  # shown mean 12; 5 hidden: the true mean is (660 + 5..60) / 60
+    assert mean_bias(series, 5) == pytest.approx(12 / (665 / 60) - 1)  # hidden 1s: 8.3% too high
     assert spc(series + [None] * 5, suppressed_counts=5).enough_points
-    assert mean_bias([10.0] * 50, 10, 8) > 0.1 and mean_bias([], 3, 8) == float("inf")
+    assert mean_bias([10.0] * 50, 10) > 0.1 and mean_bias([], 3) == float("inf")
     # A cell hidden so that another cannot be worked out is at most the smallest non-zero one shown.
-    assert mean_bias([30.0] * 2 + [0.0] * 48, 2, 8) == pytest.approx(1 - 1.2 / (120 / 52))  # hidden 30s
-    assert mean_bias(series, 0, 8) == 0
+    assert mean_bias([30.0] * 2 + [0.0] * 48, 2) == pytest.approx(1 - 1.2 / (120 / 52))  # hidden 30s
+    assert mean_bias(series, 0) == 0
+    assert mean_bias([0.0] * 59, 1) == 1  # only zeros shown: the mean left is 0, whatever was hidden
 
 
 @pytest.mark.parametrize("target, better, expected", [
