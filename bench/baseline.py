@@ -32,7 +32,7 @@ EXTRACTS = ("ae_attendances", "liaison_referrals", "s136_detentions", "inpatient
 DAY = np.timedelta64(1, "D")
 NOT_COUNTED = ("died", "other_hospital")
 # The analyst's pandas is pandas as installed. The app sets Python string storage for its small
-# frames (dashboard.runtime); the baseline runs under pandas' own default (Arrow), whatever the
+# frames (dashboard.store.runtime); the baseline runs under pandas' own default (Arrow), whatever the
 # process has set: see References in benchmark.py.
 PANDAS_STRING_STORAGE = "auto"
 

@@ -79,7 +79,7 @@ def source_state() -> dict[str, Any]:
     """Return the app's code version: git HEAD, changed files, and a hash of every source file the app runs."""
     import hashlib
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("dashboard/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("queries/*.sql"),
+    for path in sorted([*ROOT.glob("dashboard/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("queries/*.sql"),
                         *ROOT.glob("assets/*")]):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
@@ -97,7 +97,7 @@ def source_state() -> dict[str, Any]:
 def prepare_catalog(data_dir: Path) -> dict[str, Any]:
     """Build the app's catalog for the data if it is not there yet (timed): part of loading, not of cold start."""
     try:
-        from dashboard.db import catalog_path, ensure_catalog
+        from dashboard.store.db import catalog_path, ensure_catalog
     except ImportError:  # an app without a catalog
         return {"catalog": None}
     path = catalog_path(data_dir)
@@ -108,7 +108,7 @@ def prepare_catalog(data_dir: Path) -> dict[str, Any]:
     info = {"path": str(path), "existed": existed, "seconds": None if existed else seconds,
             "mb": path.stat().st_size / 1e6}
     log(f"catalog {path} " + ("already built" if existed else f"built in {seconds:.1f} s") + f", {info['mb']:.0f} MB")
-    from dashboard.db import Database
+    from dashboard.store.db import Database
     db = Database(data_dir)
     t0 = time.perf_counter()
     for _ in range(100):
@@ -161,14 +161,14 @@ def probe(client: Client, dep, n: int = 20) -> float | None:
 
 
 def default_combo(first, last) -> Combo:
-    from dashboard.periods import last_12_months, month_label
+    from dashboard.core.periods import last_12_months, month_label
     p = last_12_months(last)
     return Combo("all", month_label(max(p.start, first)), month_label(p.end), "month", "last12")
 
 
 def warmup_combos(first) -> list[Combo]:
     """Return two cheap views outside the measured list (the data's first month) to warm both workers."""
-    from dashboard.periods import month_label
+    from dashboard.core.periods import month_label
     m = month_label(first)
     return [Combo("65+", m, m, "month", "warmup"), Combo("0-17", m, m, "quarter", "warmup")]
 
@@ -278,7 +278,7 @@ class References:
     def __init__(self, data_dir: Path, budget: float, check: int) -> None:
         import baseline
         import pandas as pd
-        from dashboard.db import Database
+        from dashboard.store.db import Database
         from floor import TimedDatabase
 
         self._baseline, self._pd = baseline, pd
@@ -577,12 +577,12 @@ def main(argv: list[str] | None = None) -> int:
         meta["rows"] = row_counts(data_dir)
         meta["data_mb"] = sum(f.stat().st_size for f in data_dir.glob("*/**/*.parquet")) / 1e6
 
-        from dashboard.app import create_app
+        from dashboard.web.app import create_app
         create_app(data_dir)  # registers the pages and points the runtime at the data, as a worker does
-        from dashboard.components import PAGES
-        from dashboard.data import data_bounds
-        from dashboard.periods import Period
-        from dashboard.runtime import get_db
+        from dashboard.web.components import PAGES
+        from dashboard.store.data import data_bounds
+        from dashboard.core.periods import Period
+        from dashboard.store.runtime import get_db
 
         bounds = data_bounds(get_db())
         if bounds is None:

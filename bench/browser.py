@@ -25,9 +25,9 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from dashboard.components import describe, period_presets
-from dashboard.filters import Filters
-from dashboard.periods import Period, month_label
+from dashboard.web.components import describe, period_presets
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period, month_label
 
 from combos import Combo
 from replay import AppCallbacks

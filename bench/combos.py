@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from dashboard.filters import Filters
-from dashboard.periods import Period, add_months, financial_years, last_12_months, month_label
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period, add_months, financial_years, last_12_months, month_label
 from dashboard.settings import AGE_BANDS, GRAINS
 
 PERIOD_KINDS = ("last12", "fy", "range")

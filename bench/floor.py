@@ -23,11 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.cards import card_component, card_values
-from dashboard.charts import CHARTS, render
-from dashboard.components import PAGES, filters_from_store
-from dashboard.data import clear_cache, data_bounds, run_queries_side_by_side
-from dashboard.db import Database, load_sql
+from dashboard.web.cards import card_component, card_values
+from dashboard.web.charts import CHARTS, render
+from dashboard.web.components import PAGES, filters_from_store
+from dashboard.store.data import clear_cache, data_bounds, run_queries_side_by_side
+from dashboard.store.db import Database, load_sql
 
 from combos import Combo
 

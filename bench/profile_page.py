@@ -58,10 +58,10 @@ def main() -> None:
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile the timed redraws; print top N")
     args = ap.parse_args()
 
-    from dashboard.app import create_app, prepare
-    from dashboard.components import PAGES
-    from dashboard.data import clear_cache, data_bounds
-    from dashboard.runtime import get_db
+    from dashboard.web.app import create_app, prepare
+    from dashboard.web.components import PAGES
+    from dashboard.store.data import clear_cache, data_bounds
+    from dashboard.store.runtime import get_db
 
     app = prepare(create_app(args.data))
     client = app.server.test_client()

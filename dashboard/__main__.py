@@ -60,7 +60,7 @@ def _fail(message: str, status: int = 2) -> int:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Print the metrics JSON; return the exit status."""
-    from dashboard.cli_metrics import metrics_json
+    from dashboard.store.cli_metrics import metrics_json
 
     try:
         print(json.dumps(metrics_json(args.data, args.start, args.end, args.age_band), indent=2))
@@ -71,13 +71,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate synthetic extracts; return the exit status."""
-    from dashboard.generate import generate
+    from dashboard.extracts.generate import generate
 
     counts = generate(args.out, population=args.population, seed=args.seed, years=args.years,
                       end_month=args.end_month, progress=not args.quiet)
     for name, rows in counts.items():
         print(f"{name}: {rows:,} rows")
-    from dashboard.db import ensure_catalog
+    from dashboard.store.db import ensure_catalog
 
     ensure_catalog(args.out)  # build the query catalog now, so the app starts fast
     return 0
@@ -85,7 +85,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the app, generating data first when the data folder is empty."""
-    from dashboard.app import ensure_data, run
+    from dashboard.web.app import ensure_data, run
 
     ensure_data(args.data, population=args.population)
     run(data_dir=args.data, host=args.host, port=args.port, debug=args.debug)
@@ -103,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return cmd_generate(args)
     if args.command == "validate":
-        from dashboard.loading import cli_validate
+        from dashboard.store.loading import cli_validate
 
         return cli_validate(args.dir)
     if args.command == "load":
-        from dashboard.loading import cli_load
+        from dashboard.store.loading import cli_load
 
         return cli_load(args.dir, args.data)
     if args.command == "metrics":

@@ -4,7 +4,7 @@ Each worker imports this module after the fork, so its DuckDB connection is its 
 """
 from __future__ import annotations
 
-from dashboard.app import create_app, prepare
+from dashboard.web.app import create_app, prepare
 
 app = prepare(create_app())  # Dash's first-request setup, done before the worker takes requests
 server = app.server

@@ -11,14 +11,14 @@ from datetime import timedelta
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling, noted
-from dashboard.charts import Chart, register, spc_chart, with_labels
-from dashboard.components import Page, publish
-from dashboard.data import breakdown, by_period
-from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Field, plottable
-from dashboard.filters import Filters
+from dashboard.web import figures
+from dashboard.web.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling, noted
+from dashboard.web.charts import Chart, register, spc_chart, with_labels
+from dashboard.web.components import Page, publish
+from dashboard.store.data import breakdown, by_period
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED, Field, plottable
+from dashboard.core.filters import Filters
 
 REASON = {
     "a_assessment": "A: Awaiting completion of assessment",

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling
-from dashboard.charts import Chart, register, spc_chart
-from dashboard.components import Page, publish
-from dashboard.data import breakdown
-from dashboard.db import Database
-from dashboard.disclosure import Field, plottable
-from dashboard.filters import Filters
+from dashboard.web import figures
+from dashboard.web.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling
+from dashboard.web.charts import Chart, register, spc_chart
+from dashboard.web.components import Page, publish
+from dashboard.store.data import breakdown
+from dashboard.store.db import Database
+from dashboard.core.disclosure import Field, plottable
+from dashboard.core.filters import Filters
 from dashboard.settings import get_settings
 
 ADMISSION_SOURCE = {

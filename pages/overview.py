@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.breakdowns import all_suppressed
-from dashboard.charts import Chart, register, spc_chart
-from dashboard.components import Page, publish
-from dashboard.data import breakdown
-from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Field
-from dashboard.filters import Filters
+from dashboard.web import figures
+from dashboard.web.breakdowns import all_suppressed
+from dashboard.web.charts import Chart, register, spc_chart
+from dashboard.web.components import Page, publish
+from dashboard.store.data import breakdown
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED, Field
+from dashboard.core.filters import Filters
 
 
 # Column of each stage in the pathway (0 = crisis entry ... 1 = readmission).

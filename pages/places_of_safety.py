@@ -11,15 +11,15 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.breakdowns import categories, noted
-from dashboard.charts import Chart, register, spc_chart, with_labels
-from dashboard.components import Page, publish
-from dashboard.data import breakdown, by_period
-from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Field, plottable
-from dashboard.figures import coloured, count_axis, horizontal_bars, mark_suppressed
-from dashboard.filters import Filters
+from dashboard.web import figures
+from dashboard.web.breakdowns import categories, noted
+from dashboard.web.charts import Chart, register, spc_chart, with_labels
+from dashboard.web.components import Page, publish
+from dashboard.store.data import breakdown, by_period
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED, Field, plottable
+from dashboard.web.figures import coloured, count_axis, horizontal_bars, mark_suppressed
+from dashboard.core.filters import Filters
 from dashboard.settings import AGE_BANDS
 
 # First place of safety: column of s136_by_period -> (label, colour). Custody stands out in vermilion.

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.breakdowns import categories, noted
-from dashboard.charts import Chart, register, spc_chart, spc_trend_figure, with_labels
-from dashboard.components import Page, publish
-from dashboard.data import breakdown, by_period
-from dashboard.db import Database
-from dashboard.disclosure import Field, plottable
-from dashboard.figures import count_axis, horizontal_bars, mark_suppressed, percent_axis
-from dashboard.filters import Filters
+from dashboard.web import figures
+from dashboard.web.breakdowns import categories, noted
+from dashboard.web.charts import Chart, register, spc_chart, spc_trend_figure, with_labels
+from dashboard.web.components import Page, publish
+from dashboard.store.data import breakdown, by_period
+from dashboard.store.db import Database
+from dashboard.core.disclosure import Field, plottable
+from dashboard.web.figures import count_axis, horizontal_bars, mark_suppressed, percent_axis
+from dashboard.core.filters import Filters
 from dashboard.settings import get_settings
 
 DESTINATIONS = {

@@ -10,14 +10,14 @@ from typing import Any
 import pandas as pd
 from dash import Input, Output, callback, no_update
 
-from dashboard import figures
-from dashboard.breakdowns import all_suppressed, charted_note, drawable, most_telling, noted
-from dashboard.charts import Chart, register, spc_chart
-from dashboard.components import Page, publish
-from dashboard.data import breakdown
-from dashboard.db import Database
-from dashboard.disclosure import Field, plottable
-from dashboard.filters import Filters
+from dashboard.web import figures
+from dashboard.web.breakdowns import all_suppressed, charted_note, drawable, most_telling, noted
+from dashboard.web.charts import Chart, register, spc_chart
+from dashboard.web.components import Page, publish
+from dashboard.store.data import breakdown
+from dashboard.store.db import Database
+from dashboard.core.disclosure import Field, plottable
+from dashboard.core.filters import Filters
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

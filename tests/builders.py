@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.schema import EXTRACTS, arrow_schema
+from dashboard.extracts.schema import EXTRACTS, arrow_schema
 
 _ids = itertools.count(1)
 

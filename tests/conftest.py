@@ -11,8 +11,8 @@ import pytest
 # (and never in another test run's folder).
 os.environ.setdefault("MHFLOW_CATALOG_DIR", tempfile.mkdtemp(prefix="mhflow-catalogs-"))
 
-from dashboard import runtime
-from dashboard.data import clear_cache
+from dashboard.store import runtime
+from dashboard.store.data import clear_cache
 
 END_MONTH = "2025-12"
 
@@ -20,7 +20,7 @@ END_MONTH = "2025-12"
 @pytest.fixture(scope="session")
 def generated_data(tmp_path_factory) -> Path:
     """Return a folder of generated extracts for 60,000 people, five years to Dec 2025."""
-    from dashboard.generate import generate
+    from dashboard.extracts.generate import generate
 
     folder = tmp_path_factory.mktemp("generated")
     generate(folder, population=60_000, seed=7, end_month=END_MONTH, progress=False)

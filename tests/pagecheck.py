@@ -13,13 +13,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard.breakdowns import ALL_SUPPRESSED
-from dashboard.cards import CardValue, card_values
-from dashboard.charts import CHARTS, Rendered, render
-from dashboard.db import Database, load_sql
-from dashboard.disclosure import SUPPRESSED, Policy
-from dashboard.filters import Filters
-from dashboard.metrics import compute_metrics
+from dashboard.web.breakdowns import ALL_SUPPRESSED
+from dashboard.web.cards import CardValue, card_values
+from dashboard.web.charts import CHARTS, Rendered, render
+from dashboard.store.db import Database, load_sql
+from dashboard.core.disclosure import SUPPRESSED, Policy
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import compute_metrics
 
 THRESHOLD = 8  # the default suppression threshold the tests run under
 QUERY_PARAMS = {"period_start", "period_end", "age_min", "age_max", "grain"}

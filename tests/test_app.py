@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from dashboard import callbacks
-from dashboard.charts import CHARTS, render, to_csv
-from dashboard.components import PAGES
-from dashboard.data import data_bounds
-from dashboard.filters import Filters
-from dashboard.periods import Period
+from dashboard.web import callbacks
+from dashboard.web.charts import CHARTS, render, to_csv
+from dashboard.web.components import PAGES
+from dashboard.store.data import data_bounds
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period
 
 YEAR = Filters("all", Period.from_months("2025-01", "2025-12"))
 STORE = {"age_band": "all", "start": "2025-01", "end": "2025-12", "grain": "month"}
@@ -20,7 +20,7 @@ STORE = {"age_band": "all", "start": "2025-01", "end": "2025-12", "grain": "mont
 
 @pytest.fixture(scope="module")
 def app(generated_data):
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     return create_app(generated_data)
 
@@ -60,7 +60,7 @@ def test_a_preset_sets_the_months(app_db):
 
 
 def test_the_period_control_names_a_preset_range_and_shows_custom_otherwise(app_db):
-    from dashboard.components import period_presets
+    from dashboard.web.components import period_presets
 
     presets = period_presets(*data_bounds(app_db))
     fy = next(o for o in presets if o["label"].startswith("Financial year") and "to date" not in o["label"])
@@ -129,8 +129,8 @@ def test_a_closed_table_does_not_run_its_table_only_query(app_db, monkeypatch):
 
 
 def test_only_a_measure_can_be_left_to_the_table():
-    from dashboard.charts import Chart
-    from dashboard.disclosure import Field
+    from dashboard.web.charts import Chart
+    from dashboard.core.disclosure import Field
 
     fields = (Field("site", "Site"), Field("n", "N", "count"), Field("m", "Median", "measure", den="n"))
     rows = lambda db, f: pd.DataFrame()  # noqa: E731
@@ -142,7 +142,7 @@ def test_only_a_measure_can_be_left_to_the_table():
 
 
 def test_drill_down_selection_narrows_the_mix(app_db):
-    from dashboard.disclosure import Policy
+    from dashboard.core.disclosure import Policy
 
     raw = Policy(0)  # compare true totals: one cell of a small population is all small numbers
     everything = render("uec-presentation", YEAR, policy=raw).table
@@ -191,9 +191,9 @@ def test_every_chart_renders_for_a_year_and_a_narrow_band(app, app_db):
 
 
 def test_cards_from_monthly_sums_equal_the_period_metrics(app_db):
-    from dashboard.cards import card_values
-    from dashboard.disclosure import Policy
-    from dashboard.metrics import METRICS, compute_metrics
+    from dashboard.web.cards import card_values
+    from dashboard.core.disclosure import Policy
+    from dashboard.core.metrics import METRICS, compute_metrics
 
     filters = Filters("18-25", Period.from_months("2024-07", "2025-06"))
     exact = compute_metrics(app_db, filters)
@@ -205,8 +205,8 @@ def test_cards_from_monthly_sums_equal_the_period_metrics(app_db):
 
 def test_a_median_with_empty_months_draws_gaps_not_errors(app_db):
     # Months with no departures give a median of None -> NaN in pandas; the chart must still draw.
-    from dashboard.figures import spc_figure
-    from dashboard.spc import spc
+    from dashboard.web.figures import spc_figure
+    from dashboard.core.spc import spc
 
     values = [float("nan"), 12.0, None]
     fig = spc_figure(["Jan", "Feb", "Mar"], values, spc(values), name="Median", unit="min")
@@ -216,8 +216,8 @@ def test_a_median_with_empty_months_draws_gaps_not_errors(app_db):
 def test_a_trend_without_limits_says_why_and_suggests_only_what_helps():
     # Too few buckets: a longer period or a finer grain gives more points. Enough buckets with
     # points suppressed or empty: neither would help, so the chart says what hid the points.
-    from dashboard.figures import spc_figure
-    from dashboard.spc import spc
+    from dashboard.web.figures import spc_figure
+    from dashboard.core.spc import spc
 
     def note(labels, values, suppressed=()):
         fig = spc_figure(labels, values, spc(values), name="Detentions", suppressed=suppressed)
@@ -237,7 +237,7 @@ def test_a_count_trend_whose_suppressed_points_could_move_the_mean_draws_no_limi
     # zeros alone read "common cause, no significant change" around a mean of 0.
     import pandas as pd
 
-    from dashboard.charts import spc_trend_figure
+    from dashboard.web.charts import spc_trend_figure
 
     shown = pd.DataFrame({"period": [f"M{i}" for i in range(24)],
                           "value": pd.Series([0 if i % 3 else "*" for i in range(24)], dtype=object)})
@@ -257,7 +257,7 @@ def test_every_preset_month_is_an_option_of_the_month_controls():
     # A link or preset for the first financial year (April, before the data starts) must not be lost.
     from datetime import date
 
-    from dashboard.components import month_options, period_presets
+    from dashboard.web.components import month_options, period_presets
 
     first, last = date(2021, 11, 1), date(2026, 10, 1)
     months = {o["value"] for o in month_options(first, last)}
@@ -268,7 +268,7 @@ def test_every_preset_month_is_an_option_of_the_month_controls():
 
 
 def test_a_filter_change_redraws_the_page_in_place(app_db):
-    from dashboard.components import filters_changed_in_place
+    from dashboard.web.components import filters_changed_in_place
 
     assert filters_changed_in_place() is False  # outside the router (Dash's validation layout)
     search = "?age_band=18-25&start=2025-01&end=2025-06&grain=quarter"
@@ -287,7 +287,7 @@ def test_a_served_app_is_set_up_before_its_first_request(generated_data):
     prepare() runs it at start-up: the scripts' library is registered and every callback,
     the pages router's included, is known before any request arrives.
     """
-    from dashboard.app import create_app, prepare
+    from dashboard.web.app import create_app, prepare
 
     app = prepare(create_app(generated_data))
     assert "dash" in app.registered_paths
@@ -299,9 +299,9 @@ def test_a_served_app_is_set_up_before_its_first_request(generated_data):
 
 def test_the_apps_string_storage_changes_no_figure_table_or_card(app, app_db):
     """Python string storage (runtime.STRING_STORAGE, for speed) draws exactly what pandas' default does."""
-    from dashboard import runtime
-    from dashboard.cards import card_values
-    from dashboard.data import clear_cache
+    from dashboard.store import runtime
+    from dashboard.web.cards import card_values
+    from dashboard.store.data import clear_cache
 
     assert pd.get_option("mode.string_storage") == runtime.STRING_STORAGE  # set by create_app
     narrow = Filters("0-17", Period.from_months("2025-06", "2025-08"), "quarter")  # small numbers: '*' too

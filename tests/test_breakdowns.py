@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.breakdowns import CHARTED, charted_note, most_telling
-from dashboard.disclosure import SUPPRESSED
+from dashboard.web.breakdowns import CHARTED, charted_note, most_telling
+from dashboard.core.disclosure import SUPPRESSED
 
 
 def test_a_short_breakdown_is_charted_whole_in_its_own_order():

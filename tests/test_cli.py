@@ -9,7 +9,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.metrics import METRICS
+from dashboard.core.metrics import METRICS
 from tests.conftest import END_MONTH
 
 
@@ -37,10 +37,10 @@ def test_metrics_prints_every_key_with_the_contract_types(generated_data):
 
 
 def test_metrics_match_the_pages_data_layer(generated_data):
-    from dashboard.db import Database
-    from dashboard.filters import Filters
-    from dashboard.metrics import compute_metrics
-    from dashboard.periods import Period
+    from dashboard.store.db import Database
+    from dashboard.core.filters import Filters
+    from dashboard.core.metrics import compute_metrics
+    from dashboard.core.periods import Period
 
     out = metrics(generated_data, "--start", "2024-04", "--end", "2025-03", "--age-band", "18-25")
     db = Database(generated_data)

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from dashboard.data import cached_query, clear_cache
+from dashboard.store.data import cached_query, clear_cache
 
 
 class SlowDatabase:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.disclosure import SUPPRESSED, Field, Policy, protect
+from dashboard.core.disclosure import SUPPRESSED, Field, Policy, protect
 
 LOCAL = Policy(8, "local")
 NATIONAL = Policy(8, "national")
@@ -138,12 +138,12 @@ def test_gaps_stay_none_not_nan():
     shown = protect(pd.DataFrame({"m": [None, 12.5], "n": [0, 9]}),
                     (Field("m", "Median", "measure", den="n"),), LOCAL)
     assert shown["m"].tolist() == [None, 12.5]
-    from dashboard.disclosure import plottable
+    from dashboard.core.disclosure import plottable
 
     assert plottable([float("nan"), SUPPRESSED, None, 3]) == [None, None, None, 3.0]
 
 
 def test_the_explanation_mentions_secondary_suppression():
-    from dashboard.disclosure import explain
+    from dashboard.core.disclosure import explain
 
     assert "worked out from a total" in explain(LOCAL)

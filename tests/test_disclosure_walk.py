@@ -41,12 +41,12 @@ from typing import Any, Iterable
 import pandas as pd
 import pytest
 
-from dashboard import cards as cards_module
-from dashboard.charts import CHARTS, Chart, render, to_csv
-from dashboard.disclosure import SUPPRESSED, Field, Policy
-from dashboard.filters import Filters
-from dashboard.metrics import METRICS
-from dashboard.periods import Period
+from dashboard.web import cards as cards_module
+from dashboard.web.charts import CHARTS, Chart, render, to_csv
+from dashboard.core.disclosure import SUPPRESSED, Field, Policy
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import METRICS
+from dashboard.core.periods import Period
 from dashboard.settings import AGE_BANDS, GRAINS
 
 THRESHOLD = 8
@@ -71,7 +71,7 @@ NUMERIC_LABELS = {
 
 def _register_pages() -> None:
     """Import every page (so every chart and card list is registered) before tests are collected."""
-    from dashboard.app import PAGE_MODULES, import_pages
+    from dashboard.web.app import PAGE_MODULES, import_pages
 
     if any(f"pages.{name}" not in sys.modules for name in PAGE_MODULES):
         import dash
@@ -86,7 +86,7 @@ _register_pages()
 @pytest.fixture(scope="module")
 def registry():
     """Return the registered pages."""
-    from dashboard.components import PAGES
+    from dashboard.web.components import PAGES
 
     assert CHARTS and PAGES
     return PAGES
@@ -307,14 +307,14 @@ def assert_card_is_safe(card, row: pd.Series, where: str) -> None:
 
 
 def _card_pages():
-    from dashboard.components import PAGES
+    from dashboard.web.components import PAGES
 
     return sorted(PAGES)
 
 
 def perturbed_medians(db, name: str, filters: Filters, grain: str | None = None, shift: int = 1) -> pd.DataFrame:
     """Return by_period's rows with the monthly medians of a median-only query changed where few records."""
-    from dashboard.data import MEDIAN_QUERIES, by_period, flow_table
+    from dashboard.store.data import MEDIAN_QUERIES, by_period, flow_table
 
     frame = by_period(db, name, filters, grain)
     if (grain or filters.grain) == "month" and name in MEDIAN_QUERIES:
@@ -327,7 +327,7 @@ def perturbed_medians(db, name: str, filters: Filters, grain: str | None = None,
 
 @pytest.mark.parametrize("page_id", _card_pages())
 def test_every_pages_cards_show_nothing_small_and_depend_on_nothing_hidden(page_id, registry, app_db, monkeypatch):
-    from dashboard.data import flow_table, side_by_side_buckets
+    from dashboard.store.data import flow_table, side_by_side_buckets
 
     page = registry[page_id]
     queries = tuple(dict.fromkeys(q for k in page.cards for q in METRICS[k].queries))
@@ -358,8 +358,8 @@ def test_no_rate_card_gives_back_a_hidden_count_card(registry, app_db):
     hidden count back. The fix is in cards.shown_value: Policy.pct(..., hide_small_numerator=True)
     for a rate whose numerator is a count metric's column (delayed_pct). Until then this xfails.
     """
-    from dashboard.cards import shown_value
-    from dashboard.data import flow_table
+    from dashboard.web.cards import shown_value
+    from dashboard.store.data import flow_table
 
     counts = {METRICS[k].value: k for page in registry.values() for k in page.cards if METRICS[k].kind == "count"}
     rates = {k for page in registry.values() for k in page.cards
@@ -444,7 +444,7 @@ def recoverable(shown: pd.DataFrame, raw: pd.DataFrame, fields: tuple[Field, ...
     A partition whose other cells are all 0 cannot be helped from inside it (hiding a 0 would
     claim 1 or more); the other partitions that cell belongs to protect it.
     """
-    from dashboard.disclosure import partitions
+    from dashboard.core.disclosure import partitions
 
     records = raw.to_dict("records")
     out = {f.name: list(shown[f.label]) for f in fields}
@@ -513,8 +513,8 @@ def test_the_operators_threshold_changes_what_is_hidden(registry, app_db, monkey
 def test_the_browser_cannot_change_the_threshold(registry, app_db):
     from flask import Flask
 
-    from dashboard import callbacks
-    from dashboard.components import page_frame
+    from dashboard.web import callbacks
+    from dashboard.web.components import page_frame
 
     store = {"age_band": "0-17", "start": "2025-06", "end": "2025-06", "grain": "month"}
     prying = {**store, "threshold": 0, "suppression_threshold": "0", "MHFLOW_SUPPRESSION_THRESHOLD": "0",

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from dashboard.filters import Filters, parse_filters
-from dashboard.periods import Period, financial_year_label, financial_years, last_12_months
+from dashboard.core.filters import Filters, parse_filters
+from dashboard.core.periods import Period, financial_year_label, financial_years, last_12_months
 
 FIRST, LAST = date(2021, 11, 1), date(2026, 10, 1)
 
@@ -65,7 +65,7 @@ def test_list_values_from_repeated_query_parameters_take_the_first():
 
 
 def test_partial_buckets_are_labelled():
-    from dashboard.charts import with_labels
+    from dashboard.web.charts import with_labels
     import pandas as pd
 
     f = Filters("all", Period.from_months("2025-11", "2026-05"), "quarter")

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard import schema
-from dashboard.generate import generate, main, make_window
+from dashboard.extracts import schema
+from dashboard.extracts.generate import generate, main, make_window
 
 POPULATION = 50_000
 END_MONTH = "2025-12"

@@ -9,9 +9,9 @@ from typing import Any
 import duckdb
 import pytest
 
-import dashboard.loading as loading
-from dashboard.loading import ANCHORS, LoadError, cli_load, load
-from dashboard.schema import DUCKDB_TYPES, EXTRACTS
+import dashboard.store.loading as loading
+from dashboard.store.loading import ANCHORS, LoadError, cli_load, load
+from dashboard.extracts.schema import DUCKDB_TYPES, EXTRACTS
 from tests.extract_factory import BAD_CASES, TODAY, Case, good_rows, row, write_csv, write_parquet
 from tests.test_validate import assert_problems
 
@@ -231,7 +231,7 @@ def test_cli_load_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_running_app_serves_a_load_within_the_version_check(tmp_path: Path, served: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker's Database reuses its data-version check briefly, then sees the swapped release."""
-    import dashboard.db as db_module
+    import dashboard.store.db as db_module
 
     monkeypatch.setenv("MHFLOW_CATALOG_DIR", str(tmp_path / "catalogs"))
     clock = [1000.0]  # the Database's clock, moved by hand

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from dashboard.data import clear_cache
-from dashboard.db import Database
-from dashboard.filters import Filters
-from dashboard.metrics import METRICS, compute_metrics
-from dashboard.periods import Period
+from dashboard.store.data import clear_cache
+from dashboard.store.db import Database
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import METRICS, compute_metrics
+from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 
 Q1 = Period.from_months("2024-01", "2024-03")
@@ -199,7 +199,7 @@ class TestBedDays:
         assert m["delayed_days"] == 0 and m["delayed_pct"] == 0.0
 
     def test_one_month_trend_buckets_add_up(self, tmp_path):
-        from dashboard.data import by_period
+        from dashboard.store.data import by_period
 
         db = Database(write_extracts(tmp_path, inpatient_stays=self.stays(), ward_capacity=self.capacity()))
         frame = by_period(db, "bed_days_by_period", Filters("all", Q1, "month"))

@@ -12,15 +12,15 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from dashboard.breakdowns import CHARTED
-from dashboard.cards import card_values
-from dashboard.charts import render
-from dashboard.data import clear_cache
-from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Policy
-from dashboard.filters import Filters
-from dashboard.metrics import compute_metrics
-from dashboard.periods import Period
+from dashboard.web.breakdowns import CHARTED
+from dashboard.web.cards import card_values
+from dashboard.web.charts import render
+from dashboard.store.data import clear_cache
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED, Policy
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import compute_metrics
+from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_no_small_numbers,
                              check_published)

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from dashboard.charts import render
-from dashboard.data import clear_cache
-from dashboard.db import Database, load_sql
-from dashboard.disclosure import SUPPRESSED
-from dashboard.filters import Filters
-from dashboard.periods import Period
+from dashboard.web.charts import render
+from dashboard.store.data import clear_cache
+from dashboard.store.db import Database, load_sql
+from dashboard.core.disclosure import SUPPRESSED
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_national_rounding,
                              check_no_small_numbers, check_published, check_queries, extract)
@@ -30,7 +30,7 @@ QUERIES = ("s136_by_period", "s136_median_by_period", "s136_under18_by_period", 
 @pytest.fixture(scope="module")
 def page(generated_data):
     """Return the page module, imported by the app (Dash pages must be registered after the app exists)."""
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     create_app(generated_data)
     import pages.places_of_safety as module
@@ -127,7 +127,7 @@ def test_outcome_ethnicity_and_under18_counts_match_the_extract(page, generated_
 
 
 def test_over_limit_table_matches_the_extract_and_its_figure_needs_no_median(page, generated_data, app_db):
-    from dashboard.disclosure import Policy
+    from dashboard.core.disclosure import Policy
 
     s136 = in_year(s136_extract(generated_data)).copy()
     s136["minutes"] = (s136["ended_at"] - s136["detained_at"]) / pd.Timedelta(minutes=1)

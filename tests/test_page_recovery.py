@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from dashboard.charts import render
-from dashboard.data import by_period, clear_cache
-from dashboard.db import Database
-from dashboard.disclosure import Policy
-from dashboard.filters import Filters
-from dashboard.metrics import compute_metrics
-from dashboard.periods import Period
+from dashboard.web.charts import render
+from dashboard.store.data import by_period, clear_cache
+from dashboard.store.db import Database
+from dashboard.core.disclosure import Policy
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import compute_metrics
+from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_national_rounding,
                              check_no_small_numbers, check_published, check_queries, extract)
@@ -31,7 +31,7 @@ NOT_COUNTED = ("died", "other_hospital")
 @pytest.fixture(scope="module")
 def page(generated_data):
     """Return the page module, imported by the app (Dash pages must be registered after the app exists)."""
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     create_app(generated_data)
     import pages.recovery as module

@@ -23,8 +23,8 @@ import pytest
 from flask import Flask
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dashboard import security
-from dashboard.security import AuthConfig, ConfigurationError, install
+from dashboard.web import security
+from dashboard.web.security import AuthConfig, ConfigurationError, install
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -144,13 +144,13 @@ def test_flask_debug_in_the_environment_cannot_turn_debug_on(monkeypatch):
 
 
 def test_the_hash_helper_prints_a_hash_of_the_password_read_from_stdin():
-    run = subprocess.run([sys.executable, "-m", "dashboard.security", "hash"], input=PASSWORD + "\n",
+    run = subprocess.run([sys.executable, "-m", "dashboard.web.security", "hash"], input=PASSWORD + "\n",
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 0, run.stderr
     hashed = run.stdout.strip()
     assert PASSWORD not in run.stdout and check_password_hash(hashed, PASSWORD)
     assert AuthConfig.from_env({"MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": f"alice:{hashed}"}).users["alice"] == hashed
-    named = subprocess.run([sys.executable, "-m", "dashboard.security", "hash", "--user", "alice"],
+    named = subprocess.run([sys.executable, "-m", "dashboard.web.security", "hash", "--user", "alice"],
                            input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert named.stdout.startswith("alice:") and check_password_hash(named.stdout.strip()[6:], PASSWORD)
 
@@ -196,7 +196,7 @@ def test_a_callback_request_over_a_megabyte_is_refused():
     "INSTALL httpfs",
 ])
 def test_a_query_cannot_reach_a_file_outside_the_data(statement, generated_data, tmp_path):
-    from dashboard.db import Database
+    from dashboard.store.db import Database
 
     # A file beside the data folder (same parent) and one elsewhere.
     outside = generated_data.parent / "outside-the-data.csv"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.spc import mean_bias, spc, xmr_limits
+from dashboard.core.spc import mean_bias, spc, xmr_limits
 
 STABLE = [10, 12] * 6  # mean 11, every moving range 2
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard import figures
-from dashboard.breakdowns import ALL_SUPPRESSED
-from dashboard.charts import CHARTS, Chart, render
-from dashboard.disclosure import SUPPRESSED, Field, plottable
-from dashboard.filters import Filters
-from dashboard.periods import Period
+from dashboard.web import figures
+from dashboard.web.breakdowns import ALL_SUPPRESSED
+from dashboard.web.charts import CHARTS, Chart, render
+from dashboard.core.disclosure import SUPPRESSED, Field, plottable
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period
 
 YEAR = Filters("all", Period.from_months("2025-01", "2025-03"))
 
@@ -64,7 +64,7 @@ def test_render_replaces_an_axis_of_stars_with_the_message_and_keeps_the_table(m
 @pytest.fixture(scope="module")
 def page_modules(generated_data):
     """Return the pages package, imported by the app (Dash pages must be registered after the app exists)."""
-    from dashboard.app import create_app
+    from dashboard.web.app import create_app
 
     create_app(generated_data)
     import pages.overview
@@ -75,7 +75,7 @@ def page_modules(generated_data):
 
 
 def test_the_message_keeps_what_the_chart_would_have_said_less_its_line_about_stars(monkeypatch):
-    from dashboard.breakdowns import SUPPRESSED_NOTE
+    from dashboard.web.breakdowns import SUPPRESSED_NOTE
 
     frame = pd.DataFrame({"period": ["Jan"], "n": [3]})
 

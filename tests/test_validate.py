@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dashboard.loading import cli_validate
-from dashboard.validate import Problem, check_dir, validate_dir
+from dashboard.store.loading import cli_validate
+from dashboard.extracts.validate import Problem, check_dir, validate_dir
 from tests.extract_factory import (
     BAD_CASES,
     TODAY,

@@ -13,9 +13,10 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from dashboard import runtime, security
-from dashboard.components import APP_TITLE, filter_bar, footer_content, header
-from dashboard.data import data_bounds
+from dashboard.store import runtime
+from dashboard.web import security
+from dashboard.web.components import APP_TITLE, filter_bar, footer_content, header
+from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
 PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery")
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def import_pages() -> None:
     """Import every page module (each calls dash.register_page and declares its charts)."""
-    import dashboard.callbacks  # noqa: F401  (registers the generic callbacks)
+    import dashboard.web.callbacks  # noqa: F401  (registers the generic callbacks)
 
     for name in PAGE_MODULES:
         try:
@@ -95,9 +96,9 @@ def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
     """Generate realistic synthetic extracts into `data_dir` when it holds none."""
     if has_data(data_dir):
         return
-    from dashboard.generate import generate
+    from dashboard.extracts.generate import generate
 
-    from dashboard.db import ensure_catalog
+    from dashboard.store.db import ensure_catalog
 
     print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
     generate(data_dir, population=population, progress=True)

@@ -11,14 +11,14 @@ from typing import Any, Mapping, Sequence
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import figures
-from dashboard.charts import CHARTS, Chart, band_text
-from dashboard.data import data_bounds
-from dashboard.disclosure import explain
-from dashboard.filters import Filters, parse_filters
-from dashboard.periods import (Period, add_months, financial_year_start, financial_years, last_12_months,
+from dashboard.web import figures
+from dashboard.web.charts import CHARTS, Chart, band_text
+from dashboard.store.data import data_bounds
+from dashboard.core.disclosure import explain
+from dashboard.core.filters import Filters, parse_filters
+from dashboard.core.periods import (Period, add_months, financial_year_start, financial_years, last_12_months,
                                month_label)
-from dashboard.runtime import get_db
+from dashboard.store.runtime import get_db
 from dashboard.settings import AGE_BANDS, GRAINS
 
 APP_TITLE = "Mental health flow"
@@ -266,8 +266,8 @@ def _cell(value: Any) -> str:
 
 def footer_content() -> list[Any]:
     """Return the footer: data period, extract row counts and records with times not recorded."""
-    from dashboard.data import cached_query
-    from dashboard.disclosure import Policy
+    from dashboard.store.data import cached_query
+    from dashboard.core.disclosure import Policy
 
     db = get_db()
     bounds = data_bounds(db)

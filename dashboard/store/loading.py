@@ -1,6 +1,6 @@
 """Load a folder of extracts into the served data folder, all or nothing.
 
-``load`` validates the source (dashboard.validate); if any rule is broken it
+``load`` validates the source (dashboard.extracts.validate); if any rule is broken it
 raises :class:`LoadError` and touches nothing that is served. Otherwise it
 writes every extract as one parquet file with the contract's types, columns in
 contract order, sorted by the extract's anchor time, into a new release folder
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.schema import EXTRACTS, Extract
-from dashboard.db import ensure_catalog
-from dashboard.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
+from dashboard.extracts.schema import EXTRACTS, Extract
+from dashboard.store.db import ensure_catalog
+from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
 # Each extract is written sorted by the time its events belong to (the contract's
 # anchor), then by id so that the order is fully determined.

@@ -12,9 +12,9 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from dashboard.data import PERIOD_QUERIES, flow_table
-from dashboard.db import Database
-from dashboard.filters import Filters
+from dashboard.store.data import PERIOD_QUERIES, flow_table
+from dashboard.store.db import Database
+from dashboard.core.filters import Filters
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 import pandas as pd
 
-from dashboard.db import Database
-from dashboard.filters import Filters
-from dashboard.periods import Period, add_months, financial_year_start
+from dashboard.store.db import Database
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period, add_months, financial_year_start
 
 # Every trend query returns one row per bucket; these are their names.
 PERIOD_QUERIES = (

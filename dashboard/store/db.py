@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.schema import DUCKDB_TYPES, EXTRACTS
+from dashboard.extracts.schema import DUCKDB_TYPES, EXTRACTS
 from dashboard.settings import QUERIES_DIR, get_settings
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")

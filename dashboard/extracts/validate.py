@@ -53,7 +53,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.schema import DUCKDB_TYPES, EXTRACTS, Column, Extract
+from dashboard.extracts.schema import DUCKDB_TYPES, EXTRACTS, Column, Extract
 from dashboard.settings import get_settings
 
 # Extracts that may legitimately hold no rows (see module docstring).

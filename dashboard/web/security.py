@@ -7,7 +7,7 @@ and so downloads, assets, component suites, unknown paths):
 Authentication, off by default, on with one setting (``MHFLOW_AUTH``):
 - ``basic``: HTTP basic auth for a small team. ``MHFLOW_AUTH_USERS`` holds
   comma-separated ``user:hash`` pairs, each hash from werkzeug's
-  ``generate_password_hash`` (print one with ``python -m dashboard.security hash``).
+  ``generate_password_hash`` (print one with ``python -m dashboard.web.security hash``).
   A verified password is remembered per process (as an HMAC, never in clear), so
   the deliberately slow hash is paid once per user, not once per callback.
 - ``header``: trust the user name that the organisation's reverse proxy sets
@@ -114,7 +114,7 @@ def parse_users(text: str) -> dict[str, str]:
             raise ConfigurationError(f"MHFLOW_AUTH_USERS entry {user or item[:12]!r} is not user:hash")
         if "$" not in hashed:
             raise ConfigurationError(f"MHFLOW_AUTH_USERS: the password of {user!r} is not a werkzeug hash "
-                                     "(make one with `python -m dashboard.security hash`)")
+                                     "(make one with `python -m dashboard.web.security hash`)")
         users[user] = hashed
     return users
 
@@ -230,8 +230,8 @@ def _bad_request(reason: str) -> Response:
 
 def _known_ids() -> dict[str, Callable[[], Mapping[str, Any]]]:
     """Return id keys whose values must name something the server declared (chart, page)."""
-    from dashboard.charts import CHARTS
-    from dashboard.components import PAGES
+    from dashboard.web.charts import CHARTS
+    from dashboard.web.components import PAGES
 
     return {"chart": lambda: CHARTS, "page": lambda: PAGES}
 
@@ -326,7 +326,7 @@ def callback_request_problem(body: Any, callback_map: Mapping[str, Any] | None) 
 
     Checks the Dash protocol's shape, that the callback exists and the request's outputs, inputs
     and state match its definition, that ids name what the server declared, and the shape of the
-    stores the server wrote. Values themselves are checked by the callbacks (dashboard.filters).
+    stores the server wrote. Values themselves are checked by the callbacks (dashboard.core.filters).
     """
     if not isinstance(body, dict):
         return "body is not a JSON object"
@@ -436,12 +436,12 @@ def install(target: Any, auth: AuthConfig | None = None) -> AuthConfig:
     return config
 
 
-# --- command line: python -m dashboard.security hash ---------------------------------------------
+# --- command line: python -m dashboard.web.security hash ---------------------------------------------
 
 def _main(argv: list[str]) -> int:
     """Print a password hash for MHFLOW_AUTH_USERS from a password read on stdin."""
     if not argv or argv[0] != "hash":
-        print("usage: python -m dashboard.security hash [--user NAME]  (password on stdin)", file=sys.stderr)
+        print("usage: python -m dashboard.web.security hash [--user NAME]  (password on stdin)", file=sys.stderr)
         return 2
     user = argv[2] if len(argv) >= 3 and argv[1] == "--user" else None
     if sys.stdin.isatty():

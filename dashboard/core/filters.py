@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
-from dashboard.periods import Period, add_months, last_12_months, month_label, parse_month
+from dashboard.core.periods import Period, add_months, last_12_months, month_label, parse_month
 from dashboard.settings import AGE_BANDS, DEFAULT_AGE_BAND, DEFAULT_GRAIN, GRAINS
 
 

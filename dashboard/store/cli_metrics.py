@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.data import data_bounds
-from dashboard.db import Database
-from dashboard.filters import Filters
-from dashboard.metrics import compute_metrics, empty_metrics
-from dashboard.periods import Period, add_months, parse_month
+from dashboard.store.data import data_bounds
+from dashboard.store.db import Database
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import compute_metrics, empty_metrics
+from dashboard.core.periods import Period, add_months, parse_month
 from dashboard.settings import AGE_BANDS
 
 
 def check_data(data: Path) -> None:
     """Raise ValueError naming the first broken rule when `data` breaks the contract."""
-    from dashboard.validate import validate_dir
+    from dashboard.extracts.validate import validate_dir
 
     if not data.is_dir():
         raise FileNotFoundError(f"no data folder at {data}")

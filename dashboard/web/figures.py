@@ -9,8 +9,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Mapping, Sequence
 
-from dashboard.disclosure import SUPPRESSED, plottable
-from dashboard.spc import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SpcResult
+from dashboard.core.disclosure import SUPPRESSED, plottable
+from dashboard.core.spc import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SpcResult
 
 FONT = 'Frutiger, "Frutiger Linotype", Arial, "Helvetica Neue", Helvetica, sans-serif'
 NHS_BLUE = "#005EB8"

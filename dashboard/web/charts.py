@@ -16,17 +16,17 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.breakdowns import all_suppressed
-from dashboard.data import flow_table
-from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Field, Policy, plottable, protect
-from dashboard.filters import Filters
-from dashboard.metrics import METRICS
-from dashboard.periods import add_months, financial_year_label
-from dashboard.runtime import get_db
+from dashboard.web import figures
+from dashboard.web.breakdowns import all_suppressed
+from dashboard.store.data import flow_table
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED, Field, Policy, plottable, protect
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import METRICS
+from dashboard.core.periods import add_months, financial_year_label
+from dashboard.store.runtime import get_db
 from dashboard.settings import AGE_BANDS, get_settings
-from dashboard.spc import spc
+from dashboard.core.spc import spc
 
 DataFn = Callable[[Database, Filters], pd.DataFrame]
 FigureFn = Callable[[pd.DataFrame, Filters], dict]
@@ -187,7 +187,7 @@ def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str =
     """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
 
     `better` is the direction of improvement ('up', 'down' or None); a percentage is bounded by 0 and 100.
-    `count`: the column is a count, so suppressed points can withhold the limits (dashboard.spc).
+    `count`: the column is a count, so suppressed points can withhold the limits (dashboard.core.spc).
     """
     values = plottable(shown[column])
     suppressed = [v == SUPPRESSED for v in shown[column]]

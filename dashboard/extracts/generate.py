@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from dashboard import schema
+from dashboard.extracts import schema
 
 DAY = 1440  # minutes
 HOUR = 60
@@ -1335,8 +1335,8 @@ def _write_capacity(out_dir: Path, plan: WardPlan) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: python -m dashboard.generate OUT_DIR [--population N] [--seed S] ..."""
-    ap = argparse.ArgumentParser(prog="python -m dashboard.generate", description=__doc__.splitlines()[0])
+    """Command line: python -m dashboard.extracts.generate OUT_DIR [--population N] [--seed S] ..."""
+    ap = argparse.ArgumentParser(prog="python -m dashboard.extracts.generate", description=__doc__.splitlines()[0])
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--population", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=42)

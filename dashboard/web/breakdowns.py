@@ -12,8 +12,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard import figures
-from dashboard.disclosure import SUPPRESSED, plottable
+from dashboard.web import figures
+from dashboard.core.disclosure import SUPPRESSED, plottable
 
 # The message of a chart with nothing to draw: every number is zero or small and suppressed.
 ALL_SUPPRESSED = "Every number here is zero, or small and suppressed (*): see the table."

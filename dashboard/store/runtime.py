@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.db import Database
+from dashboard.store.db import Database
 
 # pandas 3 stores the 'str' dtype in Arrow by default. The app's frames are small (a row per
 # bucket, site or reason) and read cell by cell, column by column, and there Arrow's per-access

@@ -12,14 +12,14 @@ from urllib.parse import parse_qs
 
 from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
-from dashboard.cards import card_component, card_values
-from dashboard.charts import render, to_csv
-from dashboard.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
+from dashboard.web.cards import card_component, card_values
+from dashboard.web.charts import render, to_csv
+from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component)
-from dashboard.data import data_bounds
-from dashboard.filters import Filters, parse_filters
-from dashboard.periods import Period, month_label
-from dashboard.runtime import get_db
+from dashboard.store.data import data_bounds
+from dashboard.core.filters import Filters, parse_filters
+from dashboard.core.periods import Period, month_label
+from dashboard.store.runtime import get_db
 
 
 def url_query(search: str | None) -> dict[str, str]:

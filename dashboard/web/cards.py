@@ -8,15 +8,15 @@ from dash import html
 
 import pandas as pd
 
-from dashboard.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
+from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
                             side_by_side_buckets)
-from dashboard.db import Database
-from dashboard.disclosure import SUPPRESSED, Policy
-from dashboard.filters import Filters
-from dashboard.periods import Period
-from dashboard.metrics import METRICS, Metric
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED, Policy
+from dashboard.core.filters import Filters
+from dashboard.core.periods import Period
+from dashboard.core.metrics import METRICS, Metric
 from dashboard.settings import get_settings
-from dashboard.spc import ASSURANCE_TEXT, VARIATION_TEXT, spc
+from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, spc
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,9 @@
+"""The store: the served data on disk and every question asked of it.
+
+Owns the DuckDB catalog and its named queries (``db``), the per-process connection
+(``runtime``), the memoised data functions that turn filters into tidy frames
+(``data``), loading a new release of extracts (``loading``) and the analyst's
+unprotected metrics (``cli_metrics``).
+May import: ``dashboard.settings``, ``dashboard.extracts`` and ``dashboard.core``.
+Never imports ``dashboard.web``.
+"""
