@@ -13,11 +13,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard.web.breakdowns import ALL_SUPPRESSED
+from dashboard.web import figures
+from dashboard.web.breakdowns import ALL_SUPPRESSED, CHARTED
 from dashboard.web.cards import CardValue, card_values
-from dashboard.web.charts import CHARTS, Rendered, render
+from dashboard.web.charts import CHARTS, ChartKind, Rendered, render
 from dashboard.store.db import Database, load_sql
-from dashboard.core.disclosure import SUPPRESSED, Policy
+from dashboard.core.disclosure import SUPPRESSED, Policy, plottable
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import compute_metrics
 
@@ -75,8 +76,67 @@ def check_draws(chart_ids_: Iterable[str], filters: Filters) -> list[Rendered]:
         assert not rendered.empty, (chart_id, rendered.note)
         assert not rendered.table.empty, chart_id
         assert rendered.figure["data"] or says_all_suppressed(chart_id, rendered), chart_id
+        check_drawn(chart_id, rendered)
         out.append(rendered)
     return out
+
+
+def check_drawn(chart_id: str, rendered: Rendered) -> None:
+    """Check a rendered chart draws what its table shows, as its kind says it should.
+
+    A message (no activity, or every number suppressed) has no traces and says so. Otherwise:
+    an SPC chart has a point per period, each the shown value (a gap where '*'), and a '*'
+    mark at each hidden one; a trend has a bar or point per period, each trace one shown
+    column; a breakdown a bar per row (or the CHARTED most telling), every bar a value of
+    the table; the heatmap a cell per hour and day; the pathway a link per shown count.
+    """
+    chart, figure, table = CHARTS[chart_id], rendered.figure, rendered.table
+    if rendered.empty or rendered.note.startswith(ALL_SUPPRESSED):
+        assert figure["data"] == [], chart_id
+        text = figure["layout"]["annotations"][0]["text"].replace("<br>", " ")
+        assert text == (rendered.note if rendered.empty else ALL_SUPPRESSED), chart_id
+        # Every value the chart would draw is '*' or 0, and one is '*'. A total shown beside its
+        # parts (Field.parts) is the table's, not drawn: it may be shown when all its parts are hidden.
+        drawable = [v for f in chart.fields if f.kind in ("count", "pct", "measure") and not f.parts
+                    and f.label in table for v in table[f.label] if v is not None and not pd.isna(v)]
+        assert rendered.empty or (SUPPRESSED in drawable and set(drawable) <= {SUPPRESSED, 0}), (chart_id, table)
+        return
+    traces = [t for t in figure["data"] if t.get("name") != figures.SUPPRESSED_MARKS]
+    marks = [t for t in figure["data"] if t.get("name") == figures.SUPPRESSED_MARKS]
+    assert traces, chart_id
+    values = {f.label: plottable(table[f.label]) for f in chart.fields
+              if f.kind in ("count", "pct", "measure") and f.label in table}
+    shown = {v for column in values.values() for v in column if v is not None}
+    if chart.kind is ChartKind.SPC:
+        periods, column = list(table["Period"]), chart.fields[1].label
+        assert traces[0]["x"] == periods and traces[0]["y"] == values[column], chart_id
+        hidden = [p for p, v in zip(periods, table[column]) if v == SUPPRESSED]
+        assert [x for t in marks for x in t["x"]] == hidden, chart_id
+        for line in traces[1:]:  # mean, process limits, target: one value across every period
+            assert line["mode"] == "lines" and line["x"] == periods and len(set(line["y"])) == 1, chart_id
+    elif chart.kind is ChartKind.TREND:
+        periods = list(table["Period"])
+        for trace in traces:
+            assert trace["x"] == periods, chart_id
+            assert trace["y"] in values.values(), (chart_id, trace["name"])
+    elif chart.kind is ChartKind.BREAKDOWN:
+        for trace in traces:
+            horizontal = trace.get("orientation") == "h"
+            categories, drawn = (trace["y"], trace["x"]) if horizontal else (trace["x"], trace["y"])
+            assert len(categories) == min(len(table), CHARTED), (chart_id, trace["name"])
+            # Every value drawn is one the table shows ('*' drawn at zero, as a labelled gap, is 0).
+            assert {v for v in drawn if v is not None} <= shown | {0.0}, (chart_id, trace["name"])
+    elif chart.kind is ChartKind.GRID:
+        z = traces[0]["z"]
+        cells = {(day, int(hour)): value for day, hour, value in zip(table["Day"], table["Hour"], table["Attendances"])}
+        assert len(cells) == len(z) * len(z[0]), chart_id
+        for (day, hour), value in cells.items():
+            assert z[traces[0]["y"].index(day)][hour] == (None if value == SUPPRESSED else value), chart_id
+    elif chart.kind is ChartKind.FLOW:
+        people = [float(v) for v in table["People"] if v != SUPPRESSED]
+        assert traces[0]["link"]["value"] == people, chart_id
+    else:
+        raise AssertionError(f"{chart_id}: no check for the kind {chart.kind}")
 
 
 def check_message_or_figure(page, filters: Filters) -> None:
@@ -91,6 +151,7 @@ def check_message_or_figure(page, filters: Filters) -> None:
             assert figure["data"] == [] and figure["layout"]["annotations"][0]["text"], chart_id
         else:
             assert figure["data"] or says_all_suppressed(chart_id, rendered), chart_id
+        check_drawn(chart_id, rendered)
 
 
 def check_no_small_numbers(page, db: Database, views: Iterable[Filters]) -> int:

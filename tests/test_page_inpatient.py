@@ -21,8 +21,8 @@ from dashboard.core.filters import Filters
 from dashboard.core.metrics import compute_metrics
 from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
-from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_no_small_numbers,
-                             check_published)
+from tests.pagecheck import (chart_ids, check_cards, check_drawn, check_draws, check_message_or_figure,
+                             check_no_small_numbers, check_published)
 
 YEAR = Filters("all", Period.from_months("2025-01", "2025-12"))
 NARROW = Filters("0-17", Period.from_months("2025-06", "2025-06"))
@@ -217,6 +217,10 @@ def test_admissions_by_source_list_every_source_and_split_by_legal_status(page, 
 
         rendered = render("ip-admissions-source", Filters("all", Q1), db=db)  # 2 and 1: both suppressed
         assert rendered.figure["data"] == [] and "suppressed" in rendered.note
-        assert render("ip-admissions-source", Filters("all", Q1), db=db, policy=Policy(0)).figure["data"]
+        unsuppressed = render("ip-admissions-source", Filters("all", Q1), db=db, policy=Policy(0))
+        assert unsuppressed.figure["data"]
+        check_drawn("ip-admissions-source", unsuppressed)
+        detained = unsuppressed.figure["data"][1]  # stacked: informal, then detained, by source
+        assert detained["name"] == "Detained" and detained["x"][detained["y"].index("Section 136")] == 2
     finally:
         db.close()

@@ -1,0 +1,168 @@
+"""Every registered page: each chart and card renders for several views and draws what it should.
+
+One test over all pages, so a page added later (or one without a test of its own, as the
+overview and urgent care had none) is checked the moment it is registered.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from dashboard.web.cards import Alert, Card, card_component, card_values, format_value, render_cards
+from dashboard.web.charts import CHARTS, ChartKind, render
+from dashboard.web.components import PAGES
+from dashboard.store.data import clear_cache
+from dashboard.store.db import Database
+from dashboard.core.disclosure import SUPPRESSED
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import METRICS, compute_metrics
+from dashboard.core.periods import Period
+from tests.pagecheck import check_drawn
+
+PAGE_IDS = ("overview", "urgent-care", "places-of-safety", "inpatient", "delayed-transfers", "recovery")
+VIEWS = {
+    "year": Filters("all", Period.from_months("2025-01", "2025-12")),
+    "under-18s-one-month": Filters("0-17", Period.from_months("2025-06", "2025-06")),
+    "65+-by-quarter": Filters("65+", Period.from_months("2025-01", "2025-12"), "quarter"),
+    "two-financial-years": Filters("all", Period.from_months("2023-04", "2025-03"), "fy"),
+}
+# Queries every callback reads whatever the filters, kept by each worker: not a chart's own.
+SHARED_QUERIES = {"data_bounds", "extract_summary"}
+
+
+@pytest.fixture(scope="module")
+def app(generated_data):
+    """Return the app: creating it imports and registers every page."""
+    from dashboard.web.app import create_app
+
+    return create_app(generated_data)
+
+
+def test_every_page_of_the_app_is_covered_here(app):
+    assert sorted(PAGES) == sorted(PAGE_IDS)
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_every_chart_of_every_page_draws_what_its_table_shows(page_id, view, app, app_db):
+    chart_ids = [chart_id for row in PAGES[page_id].rows for chart_id, _ in row]
+    assert chart_ids and all(chart_id in CHARTS for chart_id in chart_ids)
+    for chart_id in chart_ids:
+        check_drawn(chart_id, render(chart_id, VIEWS[view]))
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_every_card_of_every_page_shows_its_metric_as_computed(page_id, view, app, app_db):
+    page, filters = PAGES[page_id], VIEWS[view]
+    assert page.cards, page_id
+    truth = compute_metrics(app_db, filters)
+    values = card_values(page.cards, filters, app_db)
+    drawn = render_cards(page.cards, filters, app_db)
+    assert [v.key for v in values] == list(page.card_keys)
+    for card, value, component in zip(page.cards, values, drawn):
+        metric = METRICS[card.key]
+        assert value.label == metric.label
+        if value.value not in (SUPPRESSED, None):
+            assert value.value == pytest.approx(truth[card.key]), card.key
+        elif value.value is None:  # no value: nothing to divide by, or not shown for this band
+            assert truth[card.key] is None or truth[card.key] == 0 or not metric.shown_for(filters.age_band), card.key
+        label, number, change = component.children[0].children[0], component.children[1], component.children[2]
+        assert component.id == f"kpi-{card.key}" and label.children == metric.label
+        assert number.children == format_value(value.value, metric.unit) and change.children == value.change
+
+
+def test_a_chart_of_a_metric_shown_for_all_ages_only_says_so_under_a_band(app, app_db):
+    filters = VIEWS["65+-by-quarter"]
+    for chart_id in ("overview-occupancy", "ip-occupancy"):
+        rendered = render(chart_id, filters)
+        assert rendered.empty and rendered.figure["data"] == []
+        assert rendered.note.startswith("Bed occupancy is shown for all ages only")
+    card, = card_values((Card(metric="occupancy_pct"),), filters, app_db)
+    assert (card.value, card.previous, card.variation, card.note) == (None, None, None, "Shown for all ages only")
+
+
+def test_a_card_and_the_spc_chart_of_its_metric_give_the_same_reading(app, app_db):
+    """The card's icons and the chart's note come from one SPC call on the same shown months."""
+    from dashboard.web.figures import variation_text
+    from dashboard.web.charts import metric_spc
+
+    filters = Filters("all", Period.from_months("2023-01", "2025-12"))
+    for chart_id, key in (("uec-4h", "ae_4h_pct"), ("overview-ae", "ae_attendances"), ("rec-followup",
+                                                                                        "followup_72h_pct")):
+        rendered = render(chart_id, filters)
+        card, = card_values((Card(metric=key),), filters, app_db)
+        reading = metric_spc(METRICS[key], list(rendered.table[METRICS[key].label]))
+        assert rendered.note == variation_text(reading)
+        assert (card.variation, card.assurance) == (reading.variation, reading.assurance), key
+
+
+class QueryLog:
+    """Record the names of the queries a Database runs (from any thread)."""
+
+    def __init__(self, db: Database) -> None:
+        self.names: set[str] = set()
+        self._query, self._lock = db.query, threading.Lock()
+
+    def __call__(self, name, params=None):
+        with self._lock:
+            self.names.add(name)
+        return self._query(name, params)
+
+    def read(self) -> set[str]:
+        return self.names - SHARED_QUERIES
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_each_chart_and_card_reads_the_queries_it_declares(page_id, app, app_db, monkeypatch):
+    """A declaration names its .sql files; the data functions read exactly those (so a trace by name holds)."""
+    log = QueryLog(app_db)
+    monkeypatch.setattr(app_db, "query", log)
+    filters = VIEWS["year"]
+    for chart_id in (chart_id for row in PAGES[page_id].rows for chart_id, _ in row):
+        chart = CHARTS[chart_id]
+        clear_cache()
+        log.names.clear()
+        for data in (chart.data, chart.figure_data):
+            if data is not None:
+                data(app_db, filters)
+        assert log.read() == set(chart.queries), chart_id
+    for card in PAGES[page_id].cards:
+        clear_cache()
+        log.names.clear()
+        card_values((card,), filters, app_db)
+        assert log.read() == set(card.queries), card.key
+
+
+def test_the_under_18_custody_card_is_an_alert_when_any_child_is_taken_or_hidden():
+    from dashboard.web.cards import CardValue
+
+    declared = Card(metric="s136_under18_custody", alert=Alert.ABOVE_ZERO)
+    plain = Card(metric="s136_under18_custody")
+
+    def card(value) -> CardValue:
+        return CardValue("s136_under18_custody", "Under-18s taken to police custody", value, 0, "", None, None)
+
+    classes = {value: card_component(card(value), declared).className for value in (0, 3, SUPPRESSED, None)}
+    assert classes == {0: "kpi-card", 3: "kpi-card kpi-alert", SUPPRESSED: "kpi-card kpi-alert", None: "kpi-card"}
+    assert card_component(card(3), plain).className == "kpi-card"  # the alert is declared, not keyed on the id
+
+
+def test_the_places_of_safety_page_declares_the_under_18_custody_alert(app):
+    alerts = {card.key: card.alert for card in PAGES["places-of-safety"].cards}
+    assert alerts["s136_under18_custody"] is Alert.ABOVE_ZERO
+    assert {key for key, alert in alerts.items() if alert is not Alert.NONE} == {"s136_under18_custody"}
+
+
+def test_every_chart_is_of_a_declared_kind_and_names_its_queries(app):
+    for chart in CHARTS.values():
+        assert isinstance(chart.kind, ChartKind), chart.id
+        assert chart.queries and all(isinstance(q, str) for q in chart.queries), chart.id
+
+
+def test_a_declaration_takes_keywords_only():
+    with pytest.raises(TypeError):
+        Card("ae_4h_pct")  # type: ignore[misc]
+    with pytest.raises(ValueError, match="no metric"):
+        Card(metric="no_such_metric")
