@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 
 from dash import html
 
+import numpy as np
 import pandas as pd
 
 from dashboard.web.charts import metric_field, metric_spc
@@ -95,23 +96,26 @@ def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> 
                            + [partial(by_period, db, m.query, filters.with_period(period), grain)
                               for m, _, period, grain in jobs])
     months = side_by_side_buckets(answers[:len(queries)])
-    current = months["bucket"] >= filters.period.start
-    now, before = _totals(months[current]), _totals(months[~current])
-    monthly = months[current].reset_index(drop=True)
+    current = (months["bucket"] >= filters.period.start).to_numpy()
+    # Only the columns the cards show: each period's total is the sum of its months (medians are
+    # filled in from their own queries below).
+    read = list(dict.fromkeys(c for m in metrics for c in (m.value, m.denominator) if c))
+    now: dict[str, Any] = {}
+    before: dict[str, Any] = {}
+    monthly: dict[str, np.ndarray] = {}
+    for column in (c for c in read if c in months):
+        values = months[column].to_numpy()
+        additive = column not in MEDIAN_COLUMNS
+        now[column] = int(np.nansum(values[current])) if additive else float("nan")
+        before[column] = int(np.nansum(values[~current])) if additive else float("nan")
+        monthly[column] = values[current]
     for (metric, part, _, _), frame in zip(jobs, answers[len(queries):]):
         if part == "months":
             monthly[metric.value] = frame[metric.value].to_numpy()
         else:
             (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
-    read = dict.fromkeys(c for m in metrics for c in (m.value, m.denominator) if c)
     rows = pd.DataFrame({c: [now[c], before[c], *monthly[c].tolist()] for c in read})
     return Headlines(rows, has_previous)
-
-
-def _totals(months: pd.DataFrame) -> dict:
-    """Return the sum of every additive column over the months (medians are filled in separately)."""
-    return {column: (float("nan") if column in MEDIAN_COLUMNS else int(months[column].sum()))
-            for column in months.columns if column != "bucket"}
 
 
 def format_value(value, unit: str = "") -> str:
