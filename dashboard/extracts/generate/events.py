@@ -13,6 +13,7 @@ from dashboard.extracts.generate.constants import (
     S136_OUT_P, S136_RATE, SAME_DAY_P, SRC_ED, SRC_OTHER, SRC_S136, TYPE_ADMIT_SHARE, URG, WARD_LIAISON_RATE,
     WARD_REF_DOW, WARD_REF_HOURS, WARMUP_SOURCE_P, WINTER, _ix,
 )
+from dashboard.extracts.generate.changes import Register
 from dashboard.extracts.generate.helpers import (
     AE_AGE, IP_AGE, S136_AGE, WARD_REF_AGE, Window, _cat, _cat_by, _clashing, _daily_lambda, _event_times,
     _ln, _month, _whole,
@@ -73,10 +74,11 @@ def _site_for(rng: np.random.Generator, people: People, person: np.ndarray, site
 
 
 def _s136(rng: np.random.Generator, people: People, win: Window, population: int,
-          site_w: np.ndarray) -> tuple[dict[str, np.ndarray], AeBlock, Requests, np.ndarray]:
+          site_w: np.ndarray, register: Register) -> tuple[dict[str, np.ndarray], AeBlock, Requests, np.ndarray]:
     """s136 detentions, the A&E attendances of those taken to an ED, and their admissions."""
     lam = _daily_lambda(win.start_day, win.n_days, S136_RATE * population / 1000 / 365.25,
                         S136_GROWTH, S136_MONTH, S136_DOW)
+    lam = register.s136_rate(win.start_day, lam)  # street triage (changes.py)
     t = _event_times(rng, win.start_day, lam, S136_HOURS)
     n = len(t)
     target_age, male = _cat(rng, S136_AGE, n), rng.random(n) < 0.60
@@ -102,7 +104,8 @@ def _s136(rng: np.random.Generator, people: People, win: Window, population: int
     pos_p = np.tile(POS_P, (2, 1))
     pos_p[1, 0] += pos_p[1, 2] * 0.8
     pos_p[1, 2] *= 0.2
-    place = _cat_by(rng, pos_p, (age < 18).astype(np.int64))
+    pos_p, pos_row = register.place_of_safety(pos_p, (age < 18).astype(np.int64), t // DAY)  # changes.py
+    place = _cat_by(rng, pos_p, pos_row)
     conveyance = _cat_by(rng, CONV_BY_POS, place)
     assessed = t + _whole((ended - t) * rng.uniform(0.35, 0.85, n))
     outcome = np.where(intox, _cat(rng, S136_OUT_INTOX_P, n), _cat(rng, S136_OUT_P, n))
