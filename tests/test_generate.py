@@ -419,10 +419,12 @@ def test_street_triage_and_the_new_place_of_safety_move_the_detentions() -> None
 
     from dashboard.extracts.generate.changes import Register
 
-    reg = Register(street_triage_day=100, place_of_safety_day=200)
-    assert reg.s136_rate(98, np.full(4, 2.0)).tolist() == [2.0, 2.0, 1.6, 1.6]  # a fifth fewer from day 100
-    mix = np.array([[0.555, 0.40, 0.025, 0.02], [0.575, 0.40, 0.005, 0.02]])
-    table, row = reg.place_of_safety(mix, np.array([0, 1, 0, 1]), np.array([199, 199, 200, 250]))
-    assert row.tolist() == [0, 1, 2, 3]
-    assert table[2].tolist() == pytest.approx([0.575, 0.40, 0.005, 0.02])  # custody 2.5% -> 0.5%, to health-based
-    assert table[3, 2] == pytest.approx(0.001) and table.sum(axis=1) == pytest.approx([1.0] * 4)
+    reg = Register(street_triage_day=100, place_of_safety_day=200, seed=7)
+    days = np.repeat([99, 100], 20_000)
+    diverted = reg.diverted(days)
+    assert not diverted[:20_000].any() and 0.19 < diverted[20_000:].mean() < 0.21  # a fifth from day 100
+    assert (reg.diverted(days) == diverted).all()  # its own generator: the same every time
+    place = np.repeat([2, 2, 1], 20_000)  # custody before and from the opening, and an emergency department
+    moved = reg.place_of_safety(place, np.repeat([199, 200, 200], 20_000))
+    assert (moved[:20_000] == 2).all() and (moved[40_000:] == 1).all()
+    assert set(moved[20_000:40_000]) == {0, 2} and 0.19 < (moved[20_000:40_000] == 2).mean() < 0.21

@@ -3,8 +3,9 @@
 A Crisis Care Concordat action plan holds changes like these, and a meeting asks of each
 whether it made a difference, so each one really moves the synthetic data from its month:
 
-* **street triage** (mental health nurses with police at evenings and weekends): s136
-  detentions fall by a fifth (``s136_rate``, applied to the daily detention rate);
+* **street triage** (mental health nurses with police at evenings and weekends): a fifth of
+  those who would have been detained are not (``diverted``): they still reach A&E or a
+  ward, through the crisis team, but no detention is recorded;
 * **a new health-based place of safety**: four in five of those who would have been taken to
   police custody go to it instead (``place_of_safety``, applied to the place drawn);
 * **the ward closure** the ward plan already simulates (``wards.py``): occupancy and out of
@@ -12,7 +13,8 @@ whether it made a difference, so each one really moves the synthetic data from i
 
 Street triage and the closure recalculate their charts' limits from their month; the place of
 safety does not, so its effect shows as a special cause against the whole series' limits.
-The dates are fractions of the window, so any window has all three.
+The dates are fractions of the window, so any window has all three. The effects draw from
+a generator of their own, so every other record is what it would be without them.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import pyarrow as pa
 from dashboard.extracts.generate.arrow import _dates, _write
 from dashboard.extracts.generate.helpers import Window, month_at
 
-STREET_TRIAGE_AT, STREET_TRIAGE_EFFECT = 0.35, 0.80  # from 35% of the window, detentions x 0.8
+STREET_TRIAGE_AT, STREET_TRIAGE_EFFECT = 0.35, 0.80  # from 35% of the window, 80% still detained
 PLACE_OF_SAFETY_AT, CUSTODY_KEPT = 0.55, 0.20  # from 55%, a fifth of custody use is left
 CUSTODY, HEALTH_BASED = 2, 0  # indices in schema.PLACE_OF_SAFETY
 
@@ -36,27 +38,23 @@ class Register:
 
     street_triage_day: int
     place_of_safety_day: int
+    seed: int = 0
 
-    def s136_rate(self, start_day: int, daily: np.ndarray) -> np.ndarray:
-        """Return the daily s136 rate from `start_day` with street triage's effect from its day."""
-        days = start_day + np.arange(len(daily))
-        return daily * np.where(days >= self.street_triage_day, STREET_TRIAGE_EFFECT, 1.0)
+    def diverted(self, day: np.ndarray) -> np.ndarray:
+        """Return which detentions (by day) street triage diverts: a fifth of those from its day."""
+        draw = np.random.Generator(np.random.PCG64([self.seed, 136])).random(len(day))
+        return (np.asarray(day) >= self.street_triage_day) & (draw >= STREET_TRIAGE_EFFECT)
 
-    def place_of_safety(self, table: np.ndarray, row: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the place-of-safety mix rows and each detention's row, after the new place opens.
-
-        `table` has a row of probabilities per group (`row` picks one per detention); detentions
-        on or after the opening day use a copy of their row with most of custody moved to it.
-        """
-        after = table.copy()
-        after[:, HEALTH_BASED] += after[:, CUSTODY] * (1 - CUSTODY_KEPT)
-        after[:, CUSTODY] *= CUSTODY_KEPT
-        return np.vstack([table, after]), row + len(table) * (day >= self.place_of_safety_day)
+    def place_of_safety(self, place: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Return the places of safety with four in five custody uses from the opening day moved to it."""
+        draw = np.random.Generator(np.random.PCG64([self.seed, 137])).random(len(place))
+        moved = (place == CUSTODY) & (np.asarray(day) >= self.place_of_safety_day) & (draw >= CUSTODY_KEPT)
+        return np.where(moved, HEALTH_BASED, place)
 
 
-def plan_register(win: Window) -> Register:
-    """Return the register's dates for the window."""
-    return Register(month_at(win, STREET_TRIAGE_AT), month_at(win, PLACE_OF_SAFETY_AT))
+def plan_register(win: Window, seed: int = 0) -> Register:
+    """Return the register's dates for the window (and the seed of its own draws)."""
+    return Register(month_at(win, STREET_TRIAGE_AT), month_at(win, PLACE_OF_SAFETY_AT), seed)
 
 
 def write_register(out_dir: Path, register: Register, closure_day: int) -> int:

@@ -63,7 +63,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     people = _make_people(rng, population, win, n_sites, site_w)
 
     stage()  # s136
-    register = plan_register(win)
+    register = plan_register(win, seed)
     det, ae_s136, req_s136, s136_lam = _s136(rng, people, win, population, site_w, register)
 
     stage()  # A&E
@@ -138,7 +138,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     stage()
     counts["liaison_referrals"] = _write_liaison(out_dir, people, ae, ae_number, ward_ref, win)
     stage()
-    counts["s136_detentions"] = _write_s136(out_dir, people, det, win)
+    counts["s136_detentions"] = _write_s136(out_dir, people, {k: v[~det["diverted"]] for k, v in det.items()}, win)
     stage()
     counts["inpatient_stays"], stay_number = _write_stays(out_dir, people, stays, stay_ward, plan.names + ooa_names,
                                                           ooa, followed, win)
