@@ -233,7 +233,8 @@ def test_every_chart_shows_no_small_count_and_no_rate_on_a_small_base(chart_id, 
                                                 monkeypatch))
                 assert after == before, f"{where}: output depends on a hidden value ({_first_difference(before, after)})"
     # The walk is only a proof if the data set exercised it.
-    assert checked_hidden or chart_id in NEVER_SMALL, f"{chart_id}: no small number met in the walk"
+    assert checked_hidden or chart_id in NEVER_SMALL or chart_id in WALKED_ELSEWHERE, \
+        f"{chart_id}: no small number met in the walk"
 
 
 # Charts whose rows are never small (nothing hidden to perturb), and why.
@@ -243,6 +244,13 @@ NEVER_SMALL = {
     "ip-ward-occupancy": "bed days of a ward over at least a month, all ages only",
     "spc-board": "text read from the metrics' protected trends (charts.trend_reading_of): no count of its own",
     "spc-changes": "text read from the metrics' protected trends: no count of its own",
+}
+
+
+# Charts whose small numbers the generated data rarely holds, walked on small rows elsewhere.
+WALKED_ELSEWHERE = {
+    "pos-t-under18": "tests/test_trend.py::test_a_rare_event_chart_depends_on_no_hidden_count",
+    "pos-t-over-limit": "tests/test_trend.py::test_a_rare_event_chart_depends_on_no_hidden_count",
 }
 
 

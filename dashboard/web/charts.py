@@ -31,7 +31,7 @@ from dashboard.core.periods import Period, add_months, financial_year_label
 from dashboard.core.trend import Change, TrendReading, bucket_end, trend_reading
 from dashboard.store.runtime import get_db
 from dashboard.settings import get_settings
-from dashboard.core.spc import SpcResult, spc
+from dashboard.core.spc import SpcResult, spc, t_chart
 
 DataFn = Callable[..., pd.DataFrame]  # (db, filters, **selection) -> raw rows
 FigureFn = Callable[[pd.DataFrame, Filters], Drawn]  # (protected rows, filters) -> figure and note
@@ -376,3 +376,33 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
     return Chart(id=chart_id or f"spc-{key}", kind=ChartKind.SPC, title=title or metric.label, data=data,
                  queries=metric.queries, fields=fields, figure=figure, description=description or metric.note,
                  metric=key, activity=metric.denominator or metric.value, empty_text=empty)
+
+
+def rare_event_chart(key: str, chart_id: str, title: str, description: str = "") -> Chart:
+    """Return the T chart of a rare event (MDC's rare-event method): time between months with an event.
+
+    Months are the finest the protected figures allow: a month shows its count, '*' (1 to 7) or 0,
+    so the chart reads only which months had an event, never how many, and the exact dates stay
+    on the server. Each point is the days between the first days of consecutive months with an
+    event; limits come from t ** (1 / 3.6) (dashboard.core.spc.t_chart). Longer is better.
+    """
+    metric = METRICS[key]
+    fields = trend_fields(key)
+
+    def data(db: Database, filters: Filters) -> pd.DataFrame:
+        return trend_rows(db, replace(filters, grain="month"), metric)
+
+    def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
+        months = [b for b, p, v in zip(shown["bucket"], shown["period"], shown[fields[3].name])
+                  if not str(p).endswith(APART) and (v == SUPPRESSED or (isinstance(v, (int, float)) and v > 0))]
+        t = t_chart(months)
+        labels = [bucket_label(m, "month") for m in t.events[1:]]
+        fig = figures.spc_figure(labels, list(t.days), t.chart, name="Days since the previous month with one",
+                                 unit="days")
+        last = f"Last month with one: {t.last_event:%b %Y}." if t.last_event else "None in the data."
+        reading = figures.variation_text(t.chart) if len(t.days) else "No interval to chart."
+        return Drawn(fig, f"{last} {reading} Time between months with at least one (longer is better).")
+
+    return Chart(id=chart_id, kind=ChartKind.SPC, title=title, data=data, queries=metric.queries, fields=fields,
+                 figure=figure, description=description or f"{metric.label}: a T chart of the time between them",
+                 metric=key, activity=metric.value, empty_text=f"No {metric.label.lower()} in the data to the period's end.")
