@@ -31,6 +31,8 @@ BOARD_LABELS = ("Metric", "Latest", "Value", "Target", "Variation", "Assurance",
 
 def _shown(value, metric: Metric):
     """Return a shown value as its card shows it: a count as a whole number ('*' and None kept)."""
+    if hasattr(value, "item"):  # a numpy number from the frame
+        value = value.item()
     if metric.kind == "count" and isinstance(value, float) and value.is_integer():
         return int(value)
     return value

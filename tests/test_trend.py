@@ -88,7 +88,7 @@ def test_a_year_before_the_data_is_never_zero_and_part_quarters_are_apart(pages)
     assert fy.table["Starts"].iloc[0] == date(2021, 1, 1)  # the data's first month: no zeros before it
     quarters = render("overview-ae", Filters("all", Period(date(2025, 1, 1), date(2025, 11, 1)), "quarter"))
     last = quarters.table.iloc[-1]
-    assert last["Period"].endswith("(part: not in the calculation)")  # October-November alone
+    assert last["Period"].endswith(" (part)")  # October-November alone: not in the calculation
     apart = [t for t in quarters.figure["data"] if t.get("name") == "Part bucket (not in the calculation)"]
     assert apart and apart[0]["x"] == [last["Period"]]
     assert quarters.figure["data"][0]["y"][-1] is None

@@ -261,7 +261,7 @@ def _spc_drawn(shown: pd.DataFrame, values: list[float | None], suppressed: list
 
 
 SPAN_PERIOD, SPAN_PREVIOUS, SPAN_EARLIER = "Chosen period", "Previous equal period", "Earlier"
-APART = " (part: not in the calculation)"
+APART = " (part)"  # a bucket cut by the data or the period: drawn apart, not calculated
 RECALCULATED = " (limits recalculated)"
 
 

@@ -491,5 +491,5 @@ def table_figure(header: Sequence[str], columns: Sequence[Sequence[Any]]) -> dic
                                  "align": "left"},
                       "cells": {"values": [[html_escape(str(v)) for v in column] for column in columns],
                                 "align": "left", "font": {"size": 12}, "height": 26}}],
-            "layout": base_layout(height=max(200, 34 * (len(columns[0]) if columns else 0) + 80),
+            "layout": base_layout(height=max(200, 46 * (len(columns[0]) if columns else 0) + 90),
                                   margin={"t": 10, "l": 10, "r": 10, "b": 10})}
