@@ -121,34 +121,31 @@ def change_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
 
 
-def table_figure(columns: tuple[str, ...], labels: tuple[str, ...], note: str):
-    """Return a figure function drawing the shown rows as a table (the table view and CSV are the same rows)."""
+ALL_QUERIES = tuple(dict.fromkeys(q for m in METRICS.values() for q in m.queries)) + ("service_changes",)
+
+
+def table_chart(chart_id: str, title: str, data, columns: tuple[str, ...], labels: tuple[str, ...], note: str,
+                description: str, empty_text: str) -> Chart:
+    """Return a chart that draws its shown rows as a table (its table view and CSV are the same rows)."""
     def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
         return Drawn(figures.table_figure(list(labels), [list(shown[c]) for c in columns]), note)
-    return figure
+
+    return Chart(id=chart_id, kind=ChartKind.BREAKDOWN, title=title, data=data, queries=ALL_QUERIES,
+                 fields=tuple(Field(c, label) for c, label in zip(columns, labels)), figure=figure,
+                 description=description, empty_text=empty_text)
 
 
-BOARD = Chart(
-    id="spc-board", kind=ChartKind.BREAKDOWN, title="Making Data Count summary", data=board_rows,
-    queries=tuple(dict.fromkeys(q for m in METRICS.values() for q in m.queries)) + ("service_changes",),
-    fields=tuple(Field(c, label) for c, label in zip(BOARD_COLUMNS, BOARD_LABELS)),
-    figure=table_figure(BOARD_COLUMNS, BOARD_LABELS,
-                        "Each metric's chart at the chosen grain, from the data's first month to the period's end: "
-                        "the variation icon reads the latest point, the assurance icon compares the target with "
-                        "the latest limits."),
-    description="Latest value, target, variation and assurance icons, mean and process limits",
-    activity=None, empty_text="No metrics to summarise.",
-)
-CHANGES = Chart(
-    id="spc-changes", kind=ChartKind.BREAKDOWN, title="Changes: did they make a difference?", data=change_rows,
-    queries=tuple(dict.fromkeys(q for m in METRICS.values() for q in m.queries)) + ("service_changes",),
-    fields=tuple(Field(c, label) for c, label in zip(CHANGE_COLUMNS, CHANGE_LABELS)),
-    figure=table_figure(CHANGE_COLUMNS, CHANGE_LABELS,
-                        "Means by month before and after each change, to the period's end. A special cause in the "
-                        "expected direction is read against limits that do not restart at the change."),
-    description="Every service change in the register, for each metric it names",
-    activity=None, empty_text="No service changes in the register (the optional service_changes table).",
-)
+BOARD = table_chart(
+    "spc-board", "Making Data Count summary", board_rows, BOARD_COLUMNS, BOARD_LABELS,
+    "Each metric's chart at the chosen grain, from the data's first month to the period's end: the variation "
+    "icon reads the latest point, the assurance icon compares the target with the latest limits.",
+    "Latest value, target, variation and assurance icons, mean and process limits", "No metrics to summarise.")
+CHANGES = table_chart(
+    "spc-changes", "Changes: did they make a difference?", change_rows, CHANGE_COLUMNS, CHANGE_LABELS,
+    "Means by month before and after each change, to the period's end. A special cause in the expected "
+    "direction is read against limits that do not restart at the change.",
+    "Every service change in the register, for each metric it names",
+    "No service changes in the register (the optional service_changes table).")
 register(BOARD, CHANGES)
 
 PAGE = publish(Page(
