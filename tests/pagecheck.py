@@ -7,6 +7,7 @@ looked at, so a test can add its page's own assertions.
 from __future__ import annotations
 
 from pathlib import Path
+from html import escape
 from typing import Iterable
 
 import duckdb
@@ -108,17 +109,33 @@ def check_drawn(chart_id: str, rendered: Rendered) -> None:
               if f.kind in ("count", "pct", "measure") and f.label in table}
     shown = {v for column in values.values() for v in column if v is not None}
     if chart.kind is ChartKind.SPC:
-        periods, column = list(table["Period"]), chart.fields[1].label
-        assert traces[0]["x"] == periods and traces[0]["y"] == values[column], chart_id
+        periods = list(table["Period"])
+        column = next(f.label for f in chart.fields if f.kind in ("count", "pct", "measure"))
+        whole = [not str(p).endswith(" (part)") for p in periods]  # a part bucket is drawn apart
+        assert traces[0]["x"] == periods, chart_id
+        assert traces[0]["y"] == [v if w else None for v, w in zip(values[column], whole)], chart_id
+        apart = [(p, v) for p, v, w in zip(periods, values[column], whole) if not w and v is not None]
+        drawn_apart = [(x, y) for t in traces[1:] if t.get("mode") == "markers" for x, y in zip(t["x"], t["y"])]
+        assert drawn_apart == apart, chart_id
         hidden = [p for p, v in zip(periods, table[column]) if v == SUPPRESSED]
         assert [x for t in marks for x in t["x"]] == hidden, chart_id
-        for line in traces[1:]:  # mean, process limits, target: one value across every period
-            assert line["mode"] == "lines" and line["x"] == periods and len(set(line["y"])) == 1, chart_id
+        for line in (t for t in traces[1:] if t.get("mode") == "lines"):  # mean, process limits, target
+            assert set(line["x"]) <= set(periods), chart_id
+    elif chart.kind is ChartKind.RARE:
+        # A T chart: a point per month with an event after the first, the days since the one before.
+        periods = [p for p in table["Period"] if not str(p).endswith(" (part)")]
+        months = traces[0]["x"]
+        assert set(months) <= set(periods) and months == sorted(months, key=periods.index), chart_id
+        assert all(d is not None and d >= 28 for d in traces[0]["y"]), chart_id
     elif chart.kind is ChartKind.TREND:
         periods = list(table["Period"])
         for trace in traces:
             assert trace["x"] == periods, chart_id
             assert trace["y"] in values.values(), (chart_id, trace["name"])
+    elif chart.kind is ChartKind.BREAKDOWN and traces[0].get("type") == "table":
+        # A board drawn as a table: its cells are the table view's rows, column by column.
+        cells = traces[0]["cells"]["values"]
+        assert cells == [[escape(str(v)) for v in table[label]] for label in table.columns], chart_id
     elif chart.kind is ChartKind.BREAKDOWN:
         for trace in traces:
             horizontal = trace.get("orientation") == "h"

@@ -435,9 +435,9 @@ for _id, _chart in list(CHARTS.items()):
     if _id in RECOMMENDED:
         continue
     _names = {f.name for f in _chart.fields}
-    if _chart.kind is ChartKind.SPC and "records" in _names:
+    if _chart.kind in (ChartKind.SPC, ChartKind.RARE) and "records" in _names:
         RECOMMENDED[_id] = {"records": SPAN}
-    elif _chart.kind is ChartKind.SPC and _chart.fields[3].kind == "count":
+    elif _chart.kind in (ChartKind.SPC, ChartKind.RARE) and _chart.fields[3].kind == "count":
         RECOMMENDED[_id] = {_chart.fields[3].name: SPAN}
 RECOMMENDED["dtoc-pct"] = {"records": SPAN, "value": {"hide_small_numerator": True}}
 

@@ -21,7 +21,7 @@ from dash import html
 import numpy as np
 import pandas as pd
 
-from dashboard.web.charts import metric_field, trend_reading_of
+from dashboard.web.charts import SERVICE_CHANGES, metric_field, trend_reading_of
 from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
                                   side_by_side_buckets)
 from dashboard.store.db import Database
@@ -206,8 +206,8 @@ class Card:
 
     @property
     def queries(self) -> tuple[str, ...]:
-        """Return the queries/<name>.sql files the card reads."""
-        return self.definition.queries
+        """Return the queries/<name>.sql files the card reads (its icons are its trend chart's reading)."""
+        return (*self.definition.queries, SERVICE_CHANGES)
 
     @property
     def field(self) -> Field:

@@ -45,6 +45,7 @@ class ChartKind(Enum):
     BREAKDOWN = "breakdown"  # bars by category (site, reason, ward...): one bar per row charted
     GRID = "grid"  # a heatmap of counts (hour by weekday)
     FLOW = "flow"  # a Sankey diagram of people between stages
+    RARE = "rare"  # a T chart of a rare event: days between months with one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,13 +233,6 @@ def spc_reading(values: Sequence[float | None], *, better: str | None, target: f
     return spc(values, better, target, **bounds, suppressed_counts=suppressed_counts)
 
 
-def metric_spc(metric: Metric, shown: Sequence[Any]) -> SpcResult:
-    """Return the SPC reading of a metric's shown values by period ('*' where suppressed), against its target."""
-    return spc_reading(plottable(shown), better=metric.better, target=get_settings().targets.get(metric.key),
-                       percent=metric.kind == "pct",
-                       suppressed_counts=sum(v == SUPPRESSED for v in shown) if metric.kind == "count" else 0)
-
-
 def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str = "", better: str | None = None,
                      target: float | None = None, percent: bool = False, count: bool = False) -> Drawn:
     """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
@@ -260,6 +254,7 @@ def _spc_drawn(shown: pd.DataFrame, values: list[float | None], suppressed: list
     return Drawn(fig, figures.variation_text(result))
 
 
+SERVICE_CHANGES = "service_changes"  # the query of the service change register, read by every trend chart
 SPAN_PERIOD, SPAN_PREVIOUS, SPAN_EARLIER = "Chosen period", "Previous equal period", "Earlier"
 APART = " (part)"  # a bucket cut by the data or the period: drawn apart, not calculated
 RECALCULATED = " (limits recalculated)"
@@ -374,7 +369,7 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
     if metric.band_all_only:
         empty = f"{metric.label} is shown for all ages only: capacity is not split by age band."
     return Chart(id=chart_id or f"spc-{key}", kind=ChartKind.SPC, title=title or metric.label, data=data,
-                 queries=metric.queries, fields=fields, figure=figure, description=description or metric.note,
+                 queries=(*metric.queries, SERVICE_CHANGES), fields=fields, figure=figure, description=description or metric.note,
                  metric=key, activity=metric.denominator or metric.value, empty_text=empty)
 
 
@@ -403,6 +398,6 @@ def rare_event_chart(key: str, chart_id: str, title: str, description: str = "")
         reading = figures.variation_text(t.chart) if len(t.days) else "No interval to chart."
         return Drawn(fig, f"{last} {reading} Time between months with at least one (longer is better).")
 
-    return Chart(id=chart_id, kind=ChartKind.SPC, title=title, data=data, queries=metric.queries, fields=fields,
+    return Chart(id=chart_id, kind=ChartKind.RARE, title=title, data=data, queries=(*metric.queries, SERVICE_CHANGES), fields=fields,
                  figure=figure, description=description or f"{metric.label}: a T chart of the time between them",
                  metric=key, activity=metric.value, empty_text=f"No {metric.label.lower()} in the data to the period's end.")
