@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
+from flask import Flask, g
 
 from dashboard.store import runtime
 from dashboard.web import security
@@ -67,9 +68,27 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
     security.install(app)
+    pin_one_data_version(app.server)
     import_pages()
     app.layout = shell
     return app
+
+
+def pin_one_data_version(server: Flask) -> None:
+    """Make every request read one data version: its queries share one snapshot (a load may swap mid-answer)."""
+
+    @server.before_request
+    def pin() -> None:
+        g.mhflow_pin = runtime.pin_data_version()
+
+    @server.teardown_request
+    def unpin(_error: BaseException | None) -> None:
+        token = g.pop("mhflow_pin", None)
+        if token is not None:
+            try:
+                runtime.unpin_data_version(token)
+            except ValueError:  # set in another context (cannot happen under Flask; never fail a response)
+                pass
 
 
 def prepare(app: Dash) -> Dash:
