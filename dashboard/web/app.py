@@ -15,7 +15,7 @@ from dash import Dash, dcc, html
 from flask import Flask, g
 
 from dashboard.store import runtime
-from dashboard.web import security
+from dashboard.web import hardening, security
 from dashboard.web.components import APP_TITLE, filter_bar, footer_content, header
 from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
@@ -68,6 +68,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
     security.install(app)
+    hardening.install(app.server)
     pin_one_data_version(app.server)
     import_pages()
     app.layout = shell

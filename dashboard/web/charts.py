@@ -8,7 +8,6 @@ every chart is testable without a browser: ``render(chart_id, filters)``.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -18,6 +17,7 @@ import pandas as pd
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
+from dashboard.web.exports import safe_csv
 from dashboard.store.data import flow_table
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Field, Policy, plottable, protect
@@ -139,10 +139,8 @@ def _no_rows(labels: tuple[str, ...]) -> pd.DataFrame:
 
 
 def to_csv(rendered: Rendered) -> str:
-    """Return the table of a rendered chart as CSV, exactly as shown (with '*')."""
-    buffer = io.StringIO()
-    rendered.table.to_csv(buffer, index=False)
-    return buffer.getvalue()
+    """Return the table of a rendered chart as CSV, exactly as shown (with '*'), formula-like text neutralised."""
+    return safe_csv(rendered.table)
 
 
 # --- trend charts -------------------------------------------------------------------------

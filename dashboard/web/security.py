@@ -238,6 +238,9 @@ def _known_ids() -> dict[str, Callable[[], Mapping[str, Any]]]:
 
 # Stores the server writes and the browser echoes back: their shape, checked before any callback runs.
 STORE_SHAPES: dict[tuple[str, str], tuple[type, ...]] = {("page-filters", "data"): (dict, type(None))}
+# The browser's address, as its Location components send it (Dash's pages router fails on anything else).
+STORE_SHAPES.update({(location, part): (str, type(None)) for location in ("url", "_pages_location")
+                     for part in ("pathname", "search", "hash", "href")})
 
 
 def _id_problem(component_id: Any, known: Mapping[str, Callable[[], Mapping[str, Any]]]) -> str | None:
@@ -251,8 +254,9 @@ def _id_problem(component_id: Any, known: Mapping[str, Callable[[], Mapping[str,
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or \
                 (isinstance(value, str) and len(value) > 200):
             return f"bad value for id key {key[:20]!r}"
-        if key in known and isinstance(value, str) and value not in known[key]():
-            return f"unknown {key} {value[:40]!r}"
+        if key in known and (not isinstance(value, str) or value not in known[key]()):
+            # A chart or page id sent as a number (or any non-name) names nothing the server made.
+            return f"unknown {key} {str(value)[:40]!r}"
     return None
 
 
