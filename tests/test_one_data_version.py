@@ -74,10 +74,19 @@ def answers(two_releases, app_module_ready):
 
 @pytest.fixture(scope="module")
 def app_module_ready(generated_data):
-    """Create the app once so that the pages (and their cards) are declared."""
-    from dashboard.web.app import create_app
+    """Declare the pages (and their cards); return a server with the app's per-request pinning.
 
-    return create_app(generated_data)
+    A bare Flask server, not the Dash app's: a Dash app's first request takes the pages'
+    callbacks for itself, and other test modules' apps need them.
+    """
+    from flask import Flask
+
+    from dashboard.web.app import create_app, pin_one_data_version
+
+    create_app(generated_data)
+    server = Flask(__name__)
+    pin_one_data_version(server)
+    return server
 
 
 def test_a_swap_in_the_middle_of_a_cards_callback_gives_wholly_old_or_wholly_new_cards(
@@ -92,7 +101,7 @@ def test_a_swap_in_the_middle_of_a_cards_callback_gives_wholly_old_or_wholly_new
         return original(db, name, *args, **kwargs)
 
     monkeypatch.setattr(cards_module, "by_period", by_period_held_at_the_first_a_and_e_query)
-    server = app_module_ready.server
+    server = app_module_ready
     result: list = []
 
     def request() -> None:
