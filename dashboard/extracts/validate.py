@@ -44,6 +44,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import tempfile
 from collections.abc import Sequence
@@ -61,6 +62,14 @@ MAY_BE_EMPTY = frozenset({"delayed_transfers"})
 # Reference tables whose dates may lie in the future (planned capacity).
 FUTURE_ALLOWED = frozenset({"ward_capacity"})
 MAX_EXAMPLES = 5
+LINK_RULE = "file must not be a link to outside the extracts folder"
+LINK_HINT = "copy the file into the folder instead of linking to it"
+GLOB_CHARACTERS = frozenset("*?[]{}")
+# Characters that are not plain text in a name shown to people (RE2 syntax, bound as a parameter):
+# C0 and C1 controls, zero-width and bidirectional marks, overrides and isolates (which can make
+# a name read backwards, "Trojan Source"), line and paragraph separators, the BOM.
+NOT_PLAIN_TEXT = (r"[\x{0}-\x{1F}\x{7F}-\x{9F}\x{61C}\x{200B}-\x{200F}\x{2028}-\x{202E}"
+                  r"\x{2060}-\x{2069}\x{FEFF}]")
 
 # Parquet types (as DuckDB names them) accepted for each logical type.
 _INTEGER_TYPES = frozenset({
@@ -118,18 +127,36 @@ class Problem:
     hint: str = ""
 
     def message(self) -> str:
-        """Return the problem as one line naming extract, file, column, rule, rows and examples."""
-        text = f"{self.extract}: file {self.file}"
+        """Return the problem as one line naming extract, file, column, rule, rows and examples.
+
+        File and column names and example ids come from the sender: any that holds a character
+        that is not printable (a newline could forge a line of the report) is shown quoted, escaped.
+        """
+        text = f"{self.extract}: file {quote_name(self.file)}"
         if self.column:
-            text += f", column {self.column}"
+            text += f", column {quote_name(self.column)}"
         text += f", rule {self.rule}"
         if self.rows:
             text += f": {self.rows} row{'s' if self.rows != 1 else ''}"
         if self.examples:
-            text += f" (e.g. {', '.join(self.examples)})"
+            text += f" (e.g. {', '.join(quote_name(e) for e in self.examples)})"
         if self.hint:
-            text += f"; {self.hint}"
+            text += f"; {_escape(self.hint)}"
         return text
+
+
+def _escape(text: str) -> str:
+    """Return text with every character that is not printable written as its escape (\\n, \\u202e)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def quote_name(text: str) -> str:
+    """Return a name from the data as shown in a report: as it is when plain, else quoted and escaped."""
+    if text.isprintable() and '"' not in text and text == text.strip():
+        return text
+    return '"' + _escape(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 @dataclass(frozen=True)
@@ -312,6 +339,41 @@ class _Checker:
 
     # -- files and schemas -------------------------------------------------
 
+    def _inside(self, path: Path) -> bool:
+        """Return whether `path`, links resolved, lies inside the folder being checked."""
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root))
+
+    def _files(self, name: str, folder: Path) -> list[Path]:
+        """Return the extract's data files, sorted: links out of the folder and pattern-like names are problems.
+
+        Links are never followed out of the folder being checked (a link to another system's
+        files would be loaded and served as if they were this one's); a linked folder inside it
+        is not followed either (its files are found under their own name).
+        """
+        found = []
+        for top, dirs, files in os.walk(folder, followlinks=False):
+            here = Path(top)
+            for entry in sorted(dirs):
+                path = here / entry
+                if path.is_symlink() and not entry.startswith((".", "_")):
+                    if self._inside(path):
+                        self.warnings.append(Problem(name, self._rel(path), "", "linked folder not followed"))
+                    else:
+                        self._problem(name, self._rel(path) + "/", "", LINK_RULE, hint=LINK_HINT)
+            dirs[:] = [d for d in dirs if not d.startswith((".", "_")) and not (here / d).is_symlink()]
+            for entry in files:
+                path = here / entry
+                if entry.startswith((".", "_")):
+                    continue
+                if path.is_symlink() and not self._inside(path):
+                    self._problem(name, self._rel(path), "", LINK_RULE, hint=LINK_HINT)
+                elif GLOB_CHARACTERS.intersection(entry):
+                    self._problem(name, self._rel(path), "", "file name must not contain * ? [ ] { }",
+                                  hint="the reader would take it as a pattern matching other files: rename it")
+                elif path.is_file():
+                    found.append(path)
+        return sorted(found)
+
     def _problem(self, extract: str, file: str, column: str, rule: str, rows: int = 0,
                  examples: Sequence[str] = (), hint: str = "") -> None:
         self.problems.append(Problem(extract, file, column, rule, rows, tuple(examples), hint))
@@ -322,13 +384,14 @@ class _Checker:
     def _check_extract(self, extract: Extract) -> None:
         name = extract.name
         folder = self.root / name
+        if folder.is_symlink() and not self._inside(folder):
+            self._problem(name, f"{name}/", "", LINK_RULE, hint=LINK_HINT)
+            return
         if not folder.is_dir():
             self._problem(name, f"{name}/", "", "extract folder must exist")
             return
         parquet, csvs = [], []
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if any(part.startswith((".", "_")) for part in path.relative_to(folder).parts):
-                continue
+        for path in self._files(name, folder):
             suffix = path.suffix.lower()
             if suffix == ".parquet":
                 parquet.append(path)
@@ -464,6 +527,12 @@ class _Checker:
                 params[p] = list(col.codes)
                 rules.append(_Rule(col.name, f"must be one of: {', '.join(col.codes)}",
                                    f"({q} IS NOT NULL AND NOT list_contains(${p}, {q}))", col.codes))
+            if col.max_length is not None:
+                params["not_plain_text"] = NOT_PLAIN_TEXT
+                rules.append(_Rule(col.name, f"must be at most {col.max_length} characters",
+                                   f"(length({q}) > {int(col.max_length)})"))
+                rules.append(_Rule(col.name, "must be plain text (no control or bidirectional-override characters)",
+                                   f"regexp_matches({q}, $not_plain_text)"))
             if col.min is not None or col.max is not None:
                 conds, text = [], ""
                 if col.min is not None:

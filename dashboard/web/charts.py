@@ -8,6 +8,7 @@ every chart is testable without a browser: ``render(chart_id, filters)``.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -122,11 +123,11 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
         text = f"{chart.empty_text} ({band_text(filters)}, {filters.period.label()})"
         return Rendered(figures.message_figure(text), no_rows, text, True)
     shown = protect(raw, fields, policy)
-    figure = chart.figure(shown, filters)
+    figure = chart.figure(figures.plain_text(shown), filters)  # text from the data drawn as text, never markup
     if figures.only_suppressed(figure):  # an axis of '*' alone reads as broken: say why, point to the table
         figure = all_suppressed(figure.get("note", ""))
     table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
-    note = figure.pop("note", "")
+    note = html.unescape(figure.pop("note", ""))  # shown as text by the page, not by Plotly
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()
     return Rendered(figure, table, note)
