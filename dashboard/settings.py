@@ -70,6 +70,9 @@ class Settings:
     duckdb_threads: int = field(default_factory=lambda: int(_env("DUCKDB_THREADS", "2")))
     duckdb_memory_limit: str = field(default_factory=lambda: _env("DUCKDB_MEMORY_LIMIT", "1GB") or "1GB")
     targets: dict[str, float] = field(default_factory=_env_targets)
+    # Validation refuses a parquet file with more row groups than this before reading it (its
+    # metadata grows with row groups × columns, and DuckDB's memory limit does not cover it).
+    parquet_max_row_groups: int = field(default_factory=lambda: int(_env("PARQUET_MAX_ROW_GROUPS", "5000")))
 
 
 def get_settings() -> Settings:

@@ -137,3 +137,38 @@ def test_markup_in_a_site_or_ward_name_is_drawn_as_text_never_as_a_link(hostile_
     assert LINK in render("uec-sites", filters).table["Site"].tolist()
     assert [LINK] == [row[0] for row in csv.reader(io.StringIO(to_csv(render("uec-sites", filters))))
                       if "Royal" in row[0]]
+
+
+def _many_row_groups(root: Path, groups: int) -> Path:
+    """Write valid extracts whose A&E file holds `groups` one-row row groups."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.extract_factory import arrow_table
+
+    rows = good_rows()
+    base = rows["ae_attendances"][0]
+    rows["ae_attendances"] = [{**base, "attendance_id": f"A{n:05d}"} for n in range(groups)]
+    write_parquet(root, rows)
+    table = arrow_table("ae_attendances", rows["ae_attendances"])
+    pq.write_table(pa.Table.from_batches(table.to_batches(max_chunksize=1)),
+                   root / "ae_attendances" / "part-0.parquet", row_group_size=1)
+    assert pq.ParquetFile(root / "ae_attendances" / "part-0.parquet").metadata.num_row_groups == groups
+    return root
+
+
+def test_a_parquet_file_of_very_many_row_groups_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("MHFLOW_PARQUET_MAX_ROW_GROUPS", "50")
+    refused = [p for p in check_dir(_many_row_groups(tmp_path / "many", 60), TODAY).problems]
+    assert [(p.file, p.rule) for p in refused] == [("ae_attendances/part-0.parquet",
+                                                    "parquet file must have at most 50 row groups")]
+    assert "found 60" in refused[0].message() and "fewer, larger row groups" in refused[0].message()
+    assert check_dir(_many_row_groups(tmp_path / "enough", 50), TODAY).problems == ()
+
+
+def test_a_parquet_footer_claiming_gigabytes_is_refused_without_parsing_it(tmp_path):
+    write_parquet(tmp_path)
+    fake = tmp_path / "ae_attendances" / "part-1.parquet"
+    fake.write_bytes(b"PAR1" + b"\0" * 64 + (2**31).to_bytes(4, "little") + b"PAR1")
+    problems = [(p.file, p.rule) for p in check_dir(tmp_path, TODAY).problems]
+    assert ("ae_attendances/part-1.parquet", "parquet metadata must be at most 42,008,576 bytes") in problems

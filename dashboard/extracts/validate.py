@@ -426,6 +426,10 @@ class _Checker:
         if path.stat().st_size == 0:
             self._problem(extract, rel, "", "file must not be empty (0 bytes)")
             return None
+        oversized = parquet_metadata_problem(path)
+        if oversized:
+            self._problem(extract, rel, "", oversized[0], hint=oversized[1])
+            return None
         try:
             described = self.con.execute(
                 "DESCRIBE SELECT * FROM read_parquet($f, hive_partitioning=false)", {"f": str(path)}
@@ -666,6 +670,51 @@ class _Checker:
         for file_index, count, examples in rows:
             self._problem(dt.name, dt_files[file_index].rel, "stay_id", "must exist in inpatient_stays.stay_id",
                           count, [str(e) for e in examples or []])
+
+
+ROWS_PER_BYTE_MAX = 100  # an extract row (with its unique id) never packs into less than 1/100 byte
+MAX_COLUMNS = 1000
+FOOTER_BYTES_PER_ROW_GROUP = 8 * 1024
+
+
+def parquet_metadata_problem(path: Path) -> tuple[str, str] | None:
+    """Return (rule, hint) when a parquet file's metadata is too large to read safely, else None.
+
+    A valid-looking file of 200,000 one-row row groups took validation to 5 GB and minutes:
+    its footer (row groups × columns) is parsed whole, outside DuckDB's memory limit. So the
+    footer's length is read from the file's last 8 bytes and bounded before anything parses
+    it, then its row groups, columns and claimed rows (against the file's size) are bounded.
+    A file that is not parquet at all is left for DuckDB to report.
+    """
+    max_row_groups = get_settings().parquet_max_row_groups
+    size = path.stat().st_size
+    if size < 12:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(-8, io.SEEK_END)
+        tail = fh.read(8)
+    if tail[4:] != b"PAR1":
+        return None
+    footer = int.from_bytes(tail[:4], "little")
+    max_footer = 1024 * 1024 + max_row_groups * FOOTER_BYTES_PER_ROW_GROUP
+    rewrite = "rewrite it with fewer, larger row groups (e.g. 100,000 rows or more each)"
+    if footer > max_footer:
+        return (f"parquet metadata must be at most {max_footer:,} bytes", f"found {footer:,}; {rewrite}")
+    import pyarrow.parquet as pq  # bounded now: its footer is small enough to parse
+
+    try:
+        meta = pq.read_metadata(path)
+    except Exception:  # noqa: BLE001 - not readable: DuckDB reports it with its own words
+        return None
+    if meta.num_row_groups > max_row_groups:
+        return (f"parquet file must have at most {max_row_groups:,} row groups",
+                f"found {meta.num_row_groups:,}; {rewrite}")
+    if meta.num_columns > MAX_COLUMNS:
+        return (f"parquet file must have at most {MAX_COLUMNS:,} columns", f"found {meta.num_columns:,}")
+    if meta.num_rows > size * ROWS_PER_BYTE_MAX:
+        return ("parquet row count must be plausible for the file's size",
+                f"claims {meta.num_rows:,} rows in {size:,} bytes")
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
