@@ -170,10 +170,48 @@ def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threa
         for statement in catalog_sql():
             con.execute(statement.sql)
         con.execute("CHECKPOINT")
-    finally:
         con.close()
-    os.replace(tmp, target)
+        os.replace(tmp, target)
+    except BaseException:
+        # A failed build (a full disk, a bad file) leaves nothing behind: neither its file nor its log.
+        con.close()
+        _remove_catalog_temporaries(tmp)
+        raise
     return target
+
+
+def _remove_catalog_temporaries(tmp: Path) -> None:
+    """Remove a catalog build's temporary file and DuckDB's write-ahead log beside it."""
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def remove_catalog_leftovers(catalog_dir: Path | None = None) -> list[Path]:
+    """Remove what killed catalog builds left in the catalog folder (``.catalog-*.tmp`` and their ``.wal``).
+
+    Only while holding the build lock, which every builder holds for its whole build: any
+    temporary file seen then belongs to no running build. When another process is building,
+    nothing is removed (the next start-up will). Returns what was removed.
+    """
+    folder = Path(catalog_dir or get_settings().catalog_dir)
+    if not folder.is_dir():
+        return []
+    removed = []
+    with open(folder / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        try:
+            for leftover in sorted(folder.glob(".catalog-*.tmp")) + sorted(folder.glob(".catalog-*.tmp.wal")):
+                _remove_catalog_temporaries(leftover)
+                removed.append(leftover)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return removed
 
 
 def ensure_catalog(data_dir: Path, version: str | None = None) -> Path:

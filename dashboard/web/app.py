@@ -55,6 +55,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     """Return the Dash app serving `data_dir` (default: the configured data folder)."""
     runtime.use_app_pandas_options()
     runtime.configure(data_dir or get_settings().data_dir)
+    remove_leftovers_of_crashes(Path(data_dir or get_settings().data_dir))
     app = Dash(
         __name__,
         use_pages=True,
@@ -73,6 +74,19 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     import_pages()
     app.layout = shell
     return app
+
+
+def remove_leftovers_of_crashes(data_dir: Path) -> None:
+    """Remove what killed loads and catalog builds left behind (never the served data, never a running load)."""
+    from dashboard.store.loading import remove_crash_leftovers
+
+    try:
+        removed = remove_crash_leftovers(data_dir)
+    except OSError as exc:  # tidying must never stop the app from starting
+        log.warning("could not remove leftovers of earlier crashes: %s", exc)
+        return
+    if removed:
+        log.info("removed %d leftover(s) of interrupted loads or catalog builds", len(removed))
 
 
 def pin_one_data_version(server: Flask) -> None:
