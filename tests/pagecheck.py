@@ -135,8 +135,8 @@ def check_national_rounding(page, filters: Filters) -> None:
 
 def check_cards(page, db: Database, filters: Filters) -> dict[str, CardValue]:
     """Check the page's cards compute, in order, and each shown value agrees with the metrics."""
-    cards = {c.key: c for c in card_values(db, filters, page.PAGE.cards)}
-    assert list(cards) == list(page.PAGE.cards)
+    cards = {c.key: c for c in card_values(page.PAGE.cards, filters, db)}
+    assert list(cards) == list(page.PAGE.card_keys)
     truth = compute_metrics(db, filters)
     for key, card in cards.items():
         if card.value not in (SUPPRESSED, None):

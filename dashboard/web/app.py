@@ -16,7 +16,8 @@ from flask import Flask, g
 
 from dashboard.store import runtime
 from dashboard.web import hardening, security
-from dashboard.web.components import APP_TITLE, filter_bar, footer_content, header
+from dashboard.web.charts import CHARTS
+from dashboard.web.components import APP_TITLE, PAGES, filter_bar, footer_content, header
 from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
@@ -68,7 +69,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
-    security.install(app)
+    security.install(app, known_ids={"chart": CHARTS, "page": PAGES})  # filled by import_pages below
     hardening.install(app.server)
     pin_one_data_version(app.server)
     import_pages()
