@@ -250,6 +250,12 @@ def _prune_catalogs(keep: Path, keep_count: int = 4, idle_seconds: float = 3600)
             pass
 
 
+def one_version(db: Any) -> Any:
+    """Return `db` pinned to its current data version (its snapshot); a stand-in without snapshots as it is."""
+    snapshot = getattr(db, "snapshot", None)
+    return snapshot() if callable(snapshot) else db
+
+
 class Snapshot:
     """One data version pinned: its version and a connection to its catalog, for one whole answer.
 

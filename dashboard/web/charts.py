@@ -24,7 +24,7 @@ from dashboard.web.breakdowns import all_suppressed
 from dashboard.web.exports import safe_csv
 from dashboard.web.figures import Drawn
 from dashboard.store.data import flow_table
-from dashboard.store.db import Database
+from dashboard.store.db import Database, one_version
 from dashboard.core.disclosure import SUPPRESSED, Field, Policy, plottable, protect
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
@@ -142,7 +142,7 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     policy = policy or Policy.from_settings()
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
-    raw = data((db or get_db()).snapshot(), filters, **selection)  # all its queries from one data version
+    raw = data(one_version(db or get_db()), filters, **selection)  # all its queries from one data version
     activity = chart.activity_column()
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         return _nothing_to_show(chart, filters, no_rows)

@@ -16,26 +16,24 @@ import pandas as pd
 from dashboard.core.disclosure import SUPPRESSED, plottable
 from dashboard.core.spc import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SpcResult
 
-_MARKUP = ("<", ">", "&")
-
-
 def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return `frame` with every text cell escaped for Plotly, which renders <a href>, <b>, <br>… in text.
+    """Return `frame` with every text cell that holds markup escaped for Plotly, which renders <a href>, <b>, <br>….
 
     Site and ward names come from the extracts: a site named '<a href="…">Royal</a>' must be
-    drawn as those characters, never as a link. Plotly shows the entities (&lt; &gt; &amp;) as
-    the characters they stand for. Numbers and frames without markup are returned as they are.
+    drawn as those characters, never as a link. Markup starts only with '<', so only cells
+    holding one are escaped (& < > as entities, which Plotly shows as the characters): the
+    app's own labels ('A&E …'), which figure functions look up, are left as they are.
     """
     escaped = None
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
             continue
-        if not any(isinstance(v, str) and any(m in v for m in _MARKUP) for v in values):
+        if not any(isinstance(v, str) and "<" in v for v in values):
             continue
         if escaped is None:
             escaped = frame.copy()
-        escaped[column] = [html.escape(v, quote=False) if isinstance(v, str) else v for v in values]
+        escaped[column] = [html.escape(v, quote=False) if isinstance(v, str) and "<" in v else v for v in values]
     return frame if escaped is None else escaped
 
 
