@@ -45,9 +45,9 @@ def test_a_name_over_200_characters_is_refused_and_200_is_fine(tmp_path):
     rows["inpatient_stays"][0]["ward"] = "W" * 200 + "\u00e9"  # characters, not bytes
     rows["ae_attendances"][1]["site"] = "é" * 200
     problems = rules_broken(write_parquet(tmp_path, rows))
-    assert ("ae_attendances", "site", "must be at most 200 characters") in problems
-    assert ("inpatient_stays", "ward", "must be at most 200 characters") in problems
-    assert len([p for p in problems if p[2] == "must be at most 200 characters"]) == 2
+    assert ("ae_attendances", "site", "must be 1 to 200 characters") in problems
+    assert ("inpatient_stays", "ward", "must be 1 to 200 characters") in problems
+    assert len([p for p in problems if p[2] == "must be 1 to 200 characters"]) == 2
 
 
 def test_markup_in_a_name_is_plain_text_to_validation(tmp_path):
