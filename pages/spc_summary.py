@@ -19,8 +19,7 @@ from dashboard.store.data import service_changes
 from dashboard.store.db import Database
 from dashboard.web import figures
 from dashboard.web.cards import format_value, metric_cards
-from dashboard.web.charts import (APART, Chart, ChartKind, register, trend_fields, trend_rows,
-                                  trend_reading_of)
+from dashboard.web.charts import APART, Chart, ChartKind, metric_trend, register, trend_fields, trend_rows
 from dashboard.web.components import Page, publish
 from dashboard.web.figures import Drawn
 
@@ -53,7 +52,7 @@ def board_rows(db: Database, filters: Filters) -> pd.DataFrame:
             continue
         fields = trend_fields(metric.key)
         shown = protect(trend_rows(db, filters, metric), fields, policy)
-        reading = trend_reading_of(metric, filters, db, policy)
+        reading = metric_trend(metric, shown, filters, fields[3].name)  # as trend_reading_of, on the rows in hand
         whole = [i for i, w in enumerate(reading.whole) if w]
         latest = whole[-1] if whole else None
         r = reading.result
