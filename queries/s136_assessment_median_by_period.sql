@@ -1,0 +1,16 @@
+-- Median hours from detention to the Mental Health Act assessment, one row per trend bucket.
+-- Returns: bucket, median_hours_to_assessment (over detentions with assessment_at recorded; empty
+-- where none is). minutes = minutes_between(detained_at, assessment_at); its counts
+-- (assessment_recorded, the n behind it) are s136_by_period's.
+WITH d AS (
+    SELECT detained_at, minutes_between(detained_at, assessment_at) AS minutes
+    FROM s136_detentions
+    WHERE detained_at >= $period_start AND detained_at < $period_end
+      AND age BETWEEN $age_min AND $age_max
+)
+SELECT
+    bucket_start(detained_at::DATE, $grain, $period_start) AS bucket,
+    median(minutes) / 60.0 AS median_hours_to_assessment
+FROM d
+GROUP BY ALL
+ORDER BY bucket
