@@ -56,6 +56,30 @@ def _env_targets() -> dict[str, float]:
     return targets
 
 
+def _env_int(name: str, default: int, low: int, high: int) -> int:
+    """Return MHFLOW_<name> as a whole number from low to high; anything else stops the app with a clear message."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValueError(f"MHFLOW_{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return value
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Return MHFLOW_<name> if it is one of `choices`; anything else stops the app with a clear message."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() not in choices:
+        raise ValueError(f"MHFLOW_{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw.strip().lower()
+
+
 @dataclass(frozen=True)
 class Settings:
     """The operator's configuration, read once from the environment."""
@@ -70,6 +94,14 @@ class Settings:
     duckdb_threads: int = field(default_factory=lambda: int(_env("DUCKDB_THREADS", "2")))
     duckdb_memory_limit: str = field(default_factory=lambda: _env("DUCKDB_MEMORY_LIMIT", "1GB") or "1GB")
     targets: dict[str, float] = field(default_factory=_env_targets)
+    # Making Data Count's rules (dashboard.core.spc): run lengths of a shift and a trend, the
+    # points an XmR chart needs before it has limits, and which signal a point that breaks rules
+    # in both directions shows ('improvement' as MDC's Single Chart Tool, 'concern', or 'rank').
+    spc_shift_run: int = field(default_factory=lambda: _env_int("SPC_SHIFT_RUN", 6, 3, 15))
+    spc_trend_run: int = field(default_factory=lambda: _env_int("SPC_TREND_RUN", 6, 3, 15))
+    spc_min_points: int = field(default_factory=lambda: _env_int("SPC_MIN_POINTS", 13, 2, 100))
+    spc_conflict: str = field(default_factory=lambda: _env_choice("SPC_CONFLICT", "improvement",
+                                                                  ("improvement", "concern", "rank")))
 
 
 def get_settings() -> Settings:
