@@ -147,3 +147,29 @@ def test_the_explanation_mentions_secondary_suppression():
     from dashboard.core.disclosure import explain
 
     assert "worked out from a total" in explain(LOCAL)
+
+
+def test_a_rate_per_100k_is_computed_from_the_rounded_count_and_hidden_with_it():
+    # 12 detentions round to 10; 3,600 person-months = 300 person-years -> 10 / 300 * 100,000
+    assert NATIONAL.rate(12, 3600) == pytest.approx(10 / 300 * 100_000)
+    assert NATIONAL.rate(3, 3600) == SUPPRESSED
+    assert NATIONAL.rate(0, 3600) == 0.0
+    assert NATIONAL.rate(12, 0) is None  # no population table: no rate
+    assert Policy(0).rate(12, 3600) == pytest.approx(12 / 300 * 100_000)
+
+
+def test_a_rate_ratio_is_computed_from_both_rounded_counts():
+    # black 12 -> 10 over 300 person-years; white 18 -> 20 over 3,000: (10/300) / (20/3000) = 5
+    assert NATIONAL.ratio(12, 3600, 18, 36000) == pytest.approx(5.0)
+    assert NATIONAL.ratio(12, 3600, 3, 36000) == SUPPRESSED
+    assert NATIONAL.ratio(3, 3600, 18, 36000) == SUPPRESSED
+    assert NATIONAL.ratio(12, 3600, 0, 36000) is None  # white rate 0
+    assert NATIONAL.ratio(12, 0, 18, 36000) is None
+
+
+def test_protect_draws_rates_and_ratios_from_their_columns():
+    frame = pd.DataFrame({"n": [12], "pm": [3600], "ref": [18], "ref_pm": [36000]})
+    shown = protect(frame, [Field("rate", "Rate", "rate", num="n", den="pm"),
+                            Field("ratio", "Ratio", "ratio", num="n", den="pm", reference=("ref", "ref_pm"))], NATIONAL)
+    assert shown["rate"].tolist() == [pytest.approx(10 / 300 * 100_000)]
+    assert shown["ratio"].tolist() == [pytest.approx(5.0)]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from dashboard.core.metrics import rate_per_100k, rate_ratio
+from dashboard.core.rates import rate_per_100k, rate_ratio
 from dashboard.core.periods import Period
 from tests.builders import row
 from tests.test_metrics import T, _fresh_cache, metrics  # noqa: F401  (_fresh_cache: the autouse fixture)

@@ -46,6 +46,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from dashboard.core.rates import rate_per_100k, rate_ratio
 from dashboard.settings import get_settings
 
 SUPPRESSED = "*"
@@ -101,6 +102,22 @@ class Policy:
                 return SUPPRESSED
         return 100.0 * num / den
 
+    def rate(self, count: Any, person_months: Any) -> float | str | None:
+        """Return a rate per 100,000 a year computed from the count as shown ('*' where it is hidden)."""
+        if not int(person_months or 0):
+            return None
+        shown = self.count(count) if count is not None else 0
+        return SUPPRESSED if shown == SUPPRESSED else rate_per_100k(shown, int(person_months))
+
+    def ratio(self, count: Any, person_months: Any, ref_count: Any, ref_person_months: Any) -> float | str | None:
+        """Return a rate ratio computed from both counts as shown ('*' where either is hidden)."""
+        if not int(person_months or 0) or not int(ref_person_months or 0):
+            return None
+        shown, ref = self.count(count or 0), self.count(ref_count or 0)
+        if SUPPRESSED in (shown, ref):
+            return SUPPRESSED
+        return rate_ratio(shown, int(person_months), ref, int(ref_person_months))
+
     def measure(self, value: Any, size: Any) -> float | str | None:
         """Return a median or other measure on `size` records as it may be shown."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -116,6 +133,8 @@ class Field:
 
     kind: 'label' (text, shown as is), 'count', 'pct' (from `num` / `den` columns),
     'measure' (a median or mean, with `den` the number of records behind it),
+    'rate' (per 100,000 a year from the shown count `num` and the person-months `den`),
+    'ratio' (of two such rates: `num`/`den` over the `reference` columns),
     'reference' (not about people, e.g. commissioned beds: shown as is).
     Secondary suppression (module docstring): `partition` (count: True, or the name
     of a label column grouping the rows, or several), `parts` (count: the count fields this one
@@ -131,6 +150,7 @@ class Field:
     partition: bool | str | tuple[str, ...] = False
     parts: tuple[str, ...] = ()
     hide_small_numerator: bool = False
+    reference: tuple[str, str] | None = None  # ratio: the reference group's (count, person-months) columns
 
 
 def protect(frame: pd.DataFrame, fields: Sequence[Field], policy: Policy | None = None) -> pd.DataFrame:
@@ -148,6 +168,10 @@ def protect(frame: pd.DataFrame, fields: Sequence[Field], policy: Policy | None 
             out[f.name] = [policy.pct(r[f.num], r[f.den], f.hide_small_numerator) for r in records]
         elif f.kind == "measure":
             out[f.name] = [policy.measure(r[f.name], r[f.den]) for r in records]
+        elif f.kind == "rate":
+            out[f.name] = [policy.rate(r[f.num], r[f.den]) for r in records]
+        elif f.kind == "ratio":
+            out[f.name] = [policy.ratio(r[f.num], r[f.den], *(r[c] for c in f.reference)) for r in records]
         else:
             out[f.name] = [_plain(r[f.name]) for r in records]
     if policy.active and records:
@@ -221,7 +245,7 @@ def _referenced(fields: Sequence[Field]) -> set[str]:
     """Return the columns that protecting `fields` reads."""
     names: set[str] = set()
     for f in fields:
-        names.update(n for n in (f.name, f.num, f.den) if n)
+        names.update(n for n in (f.name, f.num, f.den, *(f.reference or ())) if n)
         names.update(f.parts)
         names.update(_groupings(f))
     return names

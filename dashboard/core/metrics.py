@@ -15,6 +15,7 @@ import pandas as pd
 from dashboard.store.data import PERIOD_QUERIES, flow_table
 from dashboard.store.db import Database
 from dashboard.core.filters import Filters
+from dashboard.core.rates import rate_per_100k, rate_ratio
 
 
 @dataclass(frozen=True)
@@ -63,26 +64,16 @@ class Metric:
             return None
         return 100.0 * int(row[self.value]) / denominator
 
+    @property
+    def base(self) -> str | None:
+        """Return the column counting the records behind the figure (None for a count)."""
+        return self.value if self.kind in ("rate", "ratio") else self.denominator
+
     def size(self, row: Mapping[str, Any]) -> int | None:
         """Return the number of records behind a percentage or median (for suppression); a rate's count."""
         if self.kind in ("rate", "ratio"):
             return int(row[self.value])
         return None if self.denominator is None else int(row[self.denominator])
-
-
-def rate_per_100k(count: int | float, person_months: int | float) -> float | None:
-    """Return count per 100,000 person-years (person-years = person-months / 12); None without people."""
-    if not person_months:
-        return None
-    return count / (person_months / 12) * 100_000
-
-
-def rate_ratio(count: int | float, person_months: int | float, ref_count: int | float,
-               ref_person_months: int | float) -> float | None:
-    """Return one group's rate over a reference group's; None where either has no people or the reference rate is 0."""
-    if not person_months or not ref_person_months or not ref_count:
-        return None
-    return (count / (person_months / 12)) / (ref_count / (ref_person_months / 12))
 
 
 _PER_100K = "per 100,000 residents a year (population table)"

@@ -103,7 +103,7 @@ def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> 
             monthly[metric.value] = frame[metric.value].to_numpy()
         else:
             (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
-    read = dict.fromkeys(c for m in metrics for c in (m.value, m.denominator) if c)
+    read = dict.fromkeys(c for m in metrics for c in (m.value, m.denominator, *(m.reference or ())) if c)
     rows = pd.DataFrame({c: [now[c], before[c], *monthly[c].tolist()] for c in read})
     return Headlines(rows, has_previous)
 

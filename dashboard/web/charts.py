@@ -215,6 +215,8 @@ def metric_field(key: str, name: str = "value") -> Field:
     if m.kind == "pct":
         return Field(name, m.label, "pct", num=m.value, den=m.denominator, unit="%",
                      hide_small_numerator=m.value in COUNT_COLUMNS)
+    if m.kind in ("rate", "ratio"):  # computed from the shown, protected counts
+        return Field(name, m.label, m.kind, num=m.value, den=m.denominator, unit=m.unit, reference=m.reference)
     return Field(m.value, m.label, "measure", den=m.denominator, unit=m.unit)
 
 
@@ -295,8 +297,8 @@ def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:
         notes.append("; ".join(c.title + (RECALCULATED if c.recalculate else "")
                                for c in changes if b <= c.month <= bucket_end(b, filters.grain)))
     frame = frame.assign(period=labels, span=parts, change=notes)
-    if metric.denominator:
-        frame = frame.assign(records=frame[metric.denominator])
+    if metric.base:
+        frame = frame.assign(records=frame[metric.base])
     return frame
 
 
@@ -325,7 +327,7 @@ def trend_fields(key: str) -> tuple[Field, ...]:
     # `records` (the base of a rate or median) to the base of the card's figure.
     if value_field.kind == "count":
         value_field = replace(value_field, partition="span")
-    n_field = Field("records", "Records", "count", partition="span") if metric.denominator else None
+    n_field = Field("records", "Records", "count", partition="span") if metric.base else None
     return (Field("period", "Period"), Field("bucket", "Starts"), Field("span", "Part of chart"), value_field) + (
         (n_field,) if n_field else ()) + (Field("change", "Service change"),)
 
