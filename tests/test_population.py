@@ -9,7 +9,7 @@ from dashboard.extracts.validate import check_dir
 from dashboard.store.data import cached_query, clear_cache
 from dashboard.store.db import Database
 from dashboard.store.loading import load
-from tests.extract_factory import TODAY, write_csv, write_csv_file, write_parquet
+from tests.extract_factory import TODAY, with_optional, write_csv, write_parquet
 
 
 def resident(year: int = 2025, age: int = 30, sex: str = "female", ethnic_group: str | None = "white",
@@ -18,12 +18,7 @@ def resident(year: int = 2025, age: int = 30, sex: str = "female", ethnic_group:
 
 
 def folder(tmp_path: Path, rows: list[dict], writer=write_parquet) -> Path:
-    root = writer(tmp_path / "data")
-    if writer is write_parquet:
-        write_parquet(root, {"population": rows})
-    else:
-        write_csv_file(root / "population" / "population.csv", "population", rows)
-    return root
+    return with_optional(tmp_path, "population", rows, writer)
 
 
 @pytest.mark.parametrize("writer", [write_parquet, write_csv], ids=["parquet", "csv"])

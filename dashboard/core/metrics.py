@@ -128,7 +128,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
     _M("s136_assessed_3h_pct", "Assessed within 3 hours of detention", "pct", "s136_by_period", "assessed_3h",
        "assessment_recorded", better="up", unit="%", not_recorded="assessment_not_recorded"),
     _M("s136_median_hours_to_assessment", "Median time to Mental Health Act assessment", "median",
-       "s136_assessment_median_by_period", "median_hours_to_assessment", "assessment_recorded", better="down",
+       "s136_median_by_period", "median_hours_to_assessment", "assessment_recorded", better="down",
        unit="hours", not_recorded="assessment_not_recorded", also=("s136_by_period",)),
     _M("ae_attendances_per_100k", "A&E mental health attendances per 100,000", "rate", "ae_by_period",
        "attendances", "population_months", unit="per 100k", note=_PER_100K, also=("population_by_period",)),
