@@ -126,7 +126,10 @@ def test_the_summary_board_and_the_changes_view(pages):
 
     filters = Filters("all", Period(date(2025, 1, 1), date(2025, 12, 1)), "month")
     board = render("spc-board", filters)
-    assert len(board.table) == 23 and list(board.table.columns)[:3] == ["Metric", "Latest", "Value"]
+    from dashboard.core.metrics import METRICS
+
+    # one row per contract metric: 23, and the eight of issue 20
+    assert len(board.table) == len(METRICS) == 31 and list(board.table.columns)[:3] == ["Metric", "Latest", "Value"]
     row = board.table.set_index("Metric").loc["Followed up within 72 hours"]
     assert row["Target"] == "80.0%" and row["Assurance"] in ("Pass", "Fail", "Hit or Miss")
     assert row["Variation"] in ("Common Cause", "Improvement (High)", "Improvement (Low)", "Concern (High)",
