@@ -79,7 +79,7 @@ def source_state() -> dict[str, Any]:
     """Return the app's code version: git HEAD, changed files, and a hash of every source file the app runs."""
     import hashlib
     digest = hashlib.sha256()
-    for path in sorted([*ROOT.glob("dashboard/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("queries/*.sql"),
+    for path in sorted([*ROOT.glob("dashboard/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("queries/**/*.sql"),
                         *ROOT.glob("assets/*")]):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())

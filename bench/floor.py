@@ -2,7 +2,7 @@
 
 For each page and filter combination the app's own data functions are called
 (every chart's data function as a redraw calls it, table views closed, and the
-cards' ``card_values``) with the result cache cleared, through a ``Database`` that
+cards' ``card_values``, their data function and protection) with the result cache cleared, through a ``Database`` that
 times each ``query()`` call. The floor is the sum of those DuckDB calls (statement +
 fetch into a DataFrame), run one after the other on the app's DuckDB settings.
 Filter-independent queries (``data_bounds``, ``extract_summary``) are left out: every
@@ -12,8 +12,8 @@ Because the cache is cleared per combination, a query shared by several charts o
 the page runs once, as it does in a worker.
 
 The same pass records, with the cache then warm, the in-process cost of the app's
-layers above DuckDB: ``charts.render`` (protect + figure) and ``card_values``
-(+ card components), and the Dash table component: no HTTP, no JSON.
+layers above DuckDB: ``charts.render`` (protect + figure) and ``cards.render_cards``
+(headlines + card components), and the Dash table component: no HTTP, no JSON.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.web.cards import card_component, card_values
+from dashboard.web.cards import card_values, render_cards
 from dashboard.web.charts import CHARTS, render
 from dashboard.web.components import PAGES, filters_from_store
 from dashboard.store.data import clear_cache, data_bounds, run_queries_side_by_side
@@ -97,7 +97,7 @@ def measure_floor(db: TimedDatabase, page_id: str, combo: Combo) -> FloorResult:
     n_chart_calls = len(db.log)
     t_cards = time.perf_counter()
     if page.cards:
-        card_values(db, filters, page.cards)
+        card_values(page.cards, filters, db)
     cards_ms = (time.perf_counter() - t_cards) * 1000
     cards_db_ms = sum(c[2] for c in db.log[n_chart_calls:] if c[0] not in FILTER_INDEPENDENT) * 1000
     data_fns_ms = (time.perf_counter() - t0) * 1000
@@ -116,7 +116,7 @@ def measure_floor(db: TimedDatabase, page_id: str, combo: Combo) -> FloorResult:
         parts[chart_id] = (time.perf_counter() - t) * 1000
     if page.cards:
         t = time.perf_counter()
-        [card_component(c) for c in card_values(db, filters, page.cards)]
+        render_cards(page.cards, filters, db)
         parts["cards"] = (time.perf_counter() - t) * 1000
     return FloorResult(page_id, combo, floor_ms, data_fns_ms, sum(parts.values()), parts,
                        [(n, p, s * 1000) for n, p, s in calls], errors, cards_ms, cards_db_ms)

@@ -12,9 +12,12 @@ from datetime import timedelta
 import pandas as pd
 
 from dashboard.web import figures
-from dashboard.web.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling, noted
-from dashboard.web.charts import Chart, register, spc_chart, with_labels
+from dashboard.web.breakdowns import (WARD_TYPES, all_suppressed, charted_note, drawable, in_type_order, most_telling,
+                                      noted)
+from dashboard.web.cards import metric_cards
+from dashboard.web.charts import Chart, ChartKind, register, spc_chart, with_labels
 from dashboard.web.components import Page, publish
+from dashboard.web.figures import Drawn
 from dashboard.store.data import breakdown, by_period
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Field, plottable
@@ -33,14 +36,8 @@ REASON = {
     "i_housing": "I: Housing",
 }
 RESPONSIBLE_ORG = {"nhs": "NHS", "social_care": "Social care", "both": "Both"}
-WARD_TYPE = {
-    "adult_acute": "Adult acute",
-    "picu": "PICU",
-    "older_adult": "Older adult",
-    "camhs_tier4": "CAMHS tier 4",
-    "out_of_area": "Out of area",
-    "not_known": "Not known",
-}
+# The home system's ward types, then the two a delay can have without a home ward.
+WARD_TYPE = {**WARD_TYPES, "out_of_area": "Out of area", "not_known": "Not known"}
 ALL_REASONS = "all"  # the total row of delays_open_at_period_end
 ALL_REASONS_LABEL = "All reasons"
 WARD_NAME = {"out_of_area": "Out-of-area placements (all providers)", "not_known": "Stay not found"}
@@ -61,7 +58,7 @@ def reason_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return rows.assign(reason_label=[REASON[r] for r in rows["reason"]])
 
 
-def reason_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def reason_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return delayed days by reason as horizontal bars."""
     if not drawable(shown["delayed_days"]):
         return all_suppressed()
@@ -70,9 +67,8 @@ def reason_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Delayed days in the period"}}
     known = [(v, r) for v, r in zip(shown["delayed_days"], shown["reason_label"]) if isinstance(v, (int, float))]
     top = max(known, default=None)
-    fig["note"] = (f"Most delayed days: {top[1]} ({top[0]:,} days). " if top and top[0] else "") + \
-        "Reason codes as in the national delayed transfers of care return."
-    return fig
+    return Drawn(fig, (f"Most delayed days: {top[1]} ({top[0]:,} days). " if top and top[0] else "")
+                 + "Reason codes as in the national delayed transfers of care return.")
 
 
 # --- by responsible organisation, as a trend ---------------------------------------------------
@@ -83,7 +79,7 @@ def org_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return rows.assign(delayed_days=rows["nhs_days"] + rows["social_care_days"] + rows["both_days"])
 
 
-def org_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def org_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return delayed days by responsible organisation as bars stacked by bucket."""
     if not drawable(*(shown[f"{org}_days"] for org in RESPONSIBLE_ORG)):
         return all_suppressed()
@@ -97,8 +93,7 @@ def org_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     if all_days:
         note += "Of the delayed days shown: " + ", ".join(
             f"{label} {100 * days / all_days:.0f}%" for label, days in totals.items()) + "."
-    fig["note"] = note
-    return fig
+    return Drawn(fig, note)
 
 
 # --- delays still open at the period end -------------------------------------------------------
@@ -115,7 +110,7 @@ def open_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return rows.assign(reason_label=[REASON.get(r, ALL_REASONS_LABEL) for r in rows["reason"]])
 
 
-def open_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def open_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return open delays (all reasons, then each reason) as bars labelled with the median days so far.
 
     A suppressed count is drawn as a labelled '*' at zero, so it is not mistaken for no delays.
@@ -134,9 +129,8 @@ def open_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     if max(values, default=0) < 5:  # only zeros and '*': whole-number ticks, not Plotly's 0, 0.5, 1
         fig["layout"]["xaxis"]["range"] = [0, 5]
     fig["layout"]["margin"] = {**fig["layout"]["margin"], "r": 150}
-    fig["note"] = (f"Delays that had started by {period_end_text(filters)} and had not ended, with the median days "
-                   "delayed so far. A suppressed count (*) is drawn at zero.")
-    return fig
+    return Drawn(fig, f"Delays that had started by {period_end_text(filters)} and had not ended, with the median "
+                      "days delayed so far. A suppressed count (*) is drawn at zero.")
 
 
 def _open_text(count, median) -> str:
@@ -157,7 +151,7 @@ def ward_rows(db: Database, filters: Filters) -> pd.DataFrame:
                        ward_type_label=[WARD_TYPE.get(t, t) for t in rows["ward_type"]])
 
 
-def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def ward_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return delayed days by ward as horizontal bars coloured by ward type, most delayed first (at most 25)."""
     if not drawable(shown["delayed_days"]):
         return all_suppressed()
@@ -180,28 +174,35 @@ def ward_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 register(
     spc_chart("delayed_pct", "dtoc-pct", "Delayed days as a share of bed days",
               "Against the local ambition (red dotted line)"),
-    Chart("dtoc-org", "Delayed days by responsible organisation", org_rows,
-          (Field("period", "Period"),
-           *(Field(f"{org}_days", f"{label} (days)", "count", partition=True) for org, label in RESPONSIBLE_ORG.items()),
-           Field("delayed_days", "All delayed days", "count", partition=True,
-                 parts=tuple(f"{org}_days" for org in RESPONSIBLE_ORG))),
-          org_figure, "NHS, social care or both", activity="delayed_days"),
-    Chart("dtoc-reason", "Delayed days by reason", reason_rows,
-          (Field("reason_label", "Reason"), Field("delayed_days", "Delayed days", "count", partition=True),
-           Field("delays", "Delays", "count", partition=True)),
-          reason_figure, "Days delayed in the period, reasons A to I", activity="delayed_days"),
-    Chart("dtoc-open", "Delays still open at the period end", open_rows,
-          (Field("reason_label", "Reason"), Field("open_delays", "Delays open", "count", partition=True),
-           Field("median_days_so_far", "Median days delayed so far", "measure", den="open_delays", unit="days")),
-          open_figure, "People still waiting to leave hospital, by reason", activity="open_delays",
-          empty_text="No delays open at the end of the period."),
-    Chart("dtoc-ward", "Delayed days by ward", ward_rows,
-          (Field("ward_label", "Ward"), Field("ward_type_label", "Ward type"),
-           Field("delayed_days", "Delayed days", "count", partition=True),
-           Field("bed_days", "Occupied bed days", "count", partition=True),
-           Field("delayed_share", "Delayed days as a share of bed days (%)", "pct", num="delayed_days",
-                 den="bed_days", unit="%")),
-          ward_figure, "Where the delayed days fall, by ward and ward type", activity="delayed_days"),
+    Chart(id="dtoc-org", kind=ChartKind.TREND, title="Delayed days by responsible organisation",
+          data=org_rows, queries=("delays_by_org_by_period",),
+          fields=(Field("period", "Period"),
+                  *(Field(f"{org}_days", f"{label} (days)", "count", partition=True)
+                    for org, label in RESPONSIBLE_ORG.items()),
+                  Field("delayed_days", "All delayed days", "count", partition=True,
+                        parts=tuple(f"{org}_days" for org in RESPONSIBLE_ORG))),
+          figure=org_figure, description="NHS, social care or both", activity="delayed_days"),
+    Chart(id="dtoc-reason", kind=ChartKind.BREAKDOWN, title="Delayed days by reason",
+          data=reason_rows, queries=("delays_by_reason",),
+          fields=(Field("reason_label", "Reason"), Field("delayed_days", "Delayed days", "count", partition=True),
+                  Field("delays", "Delays", "count", partition=True)),
+          figure=reason_figure, description="Days delayed in the period, reasons A to I", activity="delayed_days"),
+    Chart(id="dtoc-open", kind=ChartKind.BREAKDOWN, title="Delays still open at the period end",
+          data=open_rows, queries=("delays_open_at_period_end",),
+          fields=(Field("reason_label", "Reason"), Field("open_delays", "Delays open", "count", partition=True),
+                  Field("median_days_so_far", "Median days delayed so far", "measure", den="open_delays",
+                        unit="days")),
+          figure=open_figure, description="People still waiting to leave hospital, by reason",
+          activity="open_delays", empty_text="No delays open at the end of the period."),
+    Chart(id="dtoc-ward", kind=ChartKind.BREAKDOWN, title="Delayed days by ward",
+          data=ward_rows, queries=("delays_by_ward",),
+          fields=(Field("ward_label", "Ward"), Field("ward_type_label", "Ward type"),
+                  Field("delayed_days", "Delayed days", "count", partition=True),
+                  Field("bed_days", "Occupied bed days", "count", partition=True),
+                  Field("delayed_share", "Delayed days as a share of bed days (%)", "pct", num="delayed_days",
+                        den="bed_days", unit="%")),
+          figure=ward_figure, description="Where the delayed days fall, by ward and ward type",
+          activity="delayed_days"),
 )
 
 PAGE = publish(Page(
@@ -209,7 +210,7 @@ PAGE = publish(Page(
     intro="People clinically ready to leave a mental health ward but still in a bed: how many days, why, "
           "and which organisation is responsible.",
     audience="the joint NHS and social care discharge group",
-    cards=("delayed_days", "delayed_pct"),
+    cards=metric_cards("delayed_days", "delayed_pct"),
     rows=((("dtoc-pct", 6), ("dtoc-org", 6)),
           (("dtoc-reason", 6), ("dtoc-open", 6)),
           (("dtoc-ward", 12),)),

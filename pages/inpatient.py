@@ -9,13 +9,16 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.web import figures
-from dashboard.web.breakdowns import all_suppressed, charted_note, drawable, in_type_order, most_telling
-from dashboard.web.charts import Chart, register, spc_chart
+from dashboard.web.breakdowns import WARD_TYPES, all_suppressed, charted_note, drawable, in_type_order, most_telling
+from dashboard.web.cards import metric_cards
+from dashboard.web.charts import Chart, ChartKind, register, spc_chart
 from dashboard.web.components import Page, publish
+from dashboard.web.figures import Drawn
 from dashboard.store.data import breakdown
 from dashboard.store.db import Database
 from dashboard.core.disclosure import Field, plottable
 from dashboard.core.filters import Filters
+from dashboard.core.metrics import METRICS
 from dashboard.settings import get_settings
 
 ADMISSION_SOURCE = {
@@ -26,12 +29,7 @@ ADMISSION_SOURCE = {
     "transfer": "Transfer from another hospital",
     "other": "Other",
 }
-WARD_TYPE = {
-    "adult_acute": "Adult acute",
-    "picu": "PICU",
-    "older_adult": "Older adult",
-    "camhs_tier4": "CAMHS tier 4",
-}
+WARD_TYPE = WARD_TYPES
 # Length of stay bands, in the order the query numbers them (los_band 1-9).
 LOS_BANDS = ("0 nights", "1-7", "8-14", "15-28", "29-60", "61-90", "91-180", "181-365", "Over 365")
 OCCUPANCY_TARGET_KEY = "occupancy_pct"
@@ -46,7 +44,7 @@ def admission_source_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return rows.assign(source=[ADMISSION_SOURCE[s] for s in rows["admission_source"]])
 
 
-def admission_source_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def admission_source_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return admissions by source as bars stacked by legal status at admission."""
     if not drawable(shown["informal"], shown["detained"]):
         return all_suppressed()
@@ -54,8 +52,7 @@ def admission_source_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                                                ("Detained", plottable(shown["detained"]))],
                              horizontal=True, stacked=True)
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Admissions"}}
-    fig["note"] = "Legal status at admission. A bar part shown as * in the table is suppressed and not drawn."
-    return fig
+    return Drawn(fig, "Legal status at admission. A bar part shown as * in the table is suppressed and not drawn.")
 
 
 # --- occupancy by ward ----------------------------------------------------------------------
@@ -63,15 +60,16 @@ def admission_source_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 def ward_occupancy_rows(db: Database, filters: Filters) -> pd.DataFrame:
     """Return each home-system ward's occupied and available bed days in the period (all ages only).
 
-    Capacity is not split by age band, so under a band there is nothing to show (no rows).
+    Capacity is not split by age band (the occupancy metric's rule), so under a band there is nothing
+    to show (no rows).
     """
-    if filters.age_band != "all":
+    if not METRICS[OCCUPANCY_TARGET_KEY].shown_for(filters.age_band):
         return pd.DataFrame(columns=["ward", "ward_type", "beds", "available_bed_days", "bed_days", "ward_type_label"])
     rows = in_type_order(breakdown(db, "inpatient_ward_occupancy", filters), list(WARD_TYPE))
     return rows.assign(ward_type_label=[WARD_TYPE.get(t, t) for t in rows["ward_type"]])
 
 
-def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return occupancy by ward as horizontal bars with the 85% reference line (of many wards, the 25 fullest)."""
     target = get_settings().targets.get(OCCUPANCY_TARGET_KEY)
     charted = most_telling(shown, "occupancy")
@@ -81,11 +79,10 @@ def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         figures.CONCERN if isinstance(v, (int, float)) and target is not None and v > target else figures.NHS_BLUE
         for v in charted["occupancy"]]
     if target is not None:
-        fig["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
-                                    "line": {"color": "#DA291C", "dash": "dot", "width": 1.5}}]
+        fig["layout"]["shapes"] = [figures.reference_line(target, width=1.5)]
         fig["layout"]["annotations"] = [{"text": f"{target:.0f}%", "x": target, "xref": "x", "y": 1, "yref": "paper",
                                          "yanchor": "bottom", "showarrow": False,
-                                         "font": {"size": 12, "color": "#DA291C"}}]
+                                         "font": {"size": 12, "color": figures.REFERENCE_RED}}]
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "dtick": 10, "nticks": None,
                               "title": {"text": "Occupied bed days as % of available bed days"}}
     closed = [w for w, b in zip(shown["ward"], shown["beds"]) if not b]
@@ -97,8 +94,7 @@ def ward_occupancy_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                  "out-of-area placements are not counted.")
     if closed:
         parts.append(f"No commissioned beds in the period: {', '.join(closed)}.")
-    fig["note"] = " ".join(p for p in parts if p)
-    return fig
+    return Drawn(fig, " ".join(p for p in parts if p))
 
 
 # --- length of stay -------------------------------------------------------------------------
@@ -114,7 +110,7 @@ def length_of_stay_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return grid.assign(band=[LOS_BANDS[b - 1] for b in grid["los_band"]])
 
 
-def length_of_stay_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def length_of_stay_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the length of stay distribution as bars stacked by ward type."""
     if not drawable(*(shown[t] for t in WARD_TYPE)):
         return all_suppressed()
@@ -123,36 +119,40 @@ def length_of_stay_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                               "type": "category"}
     fig["layout"]["yaxis"] = {**fig["layout"]["yaxis"], "title": {"text": "Stays discharged"}}
     fig["layout"]["height"] = 360
-    fig["note"] = ("Nights from admission to discharge of every stay discharged in the period "
-                   "(including out-of-area stays); a part shown as * in the table is suppressed and not drawn.")
-    return fig
+    return Drawn(fig, "Nights from admission to discharge of every stay discharged in the period "
+                      "(including out-of-area stays); a part shown as * in the table is suppressed and not drawn.")
 
 
 register(
-    Chart("ip-admissions-source", "Admissions by source and legal status", admission_source_rows,
-          (Field("source", "Admission source"), Field("informal", "Informal", "count", partition=True),
-           Field("detained", "Detained", "count", partition=True),
-           Field("admissions", "All admissions", "count", partition=True, parts=("informal", "detained"))),
-          admission_source_figure, "Stays admitted in the period", activity="admissions"),
+    Chart(id="ip-admissions-source", kind=ChartKind.BREAKDOWN, title="Admissions by source and legal status",
+          data=admission_source_rows, queries=("inpatient_admissions_by_source",),
+          fields=(Field("source", "Admission source"), Field("informal", "Informal", "count", partition=True),
+                  Field("detained", "Detained", "count", partition=True),
+                  Field("admissions", "All admissions", "count", partition=True, parts=("informal", "detained"))),
+          figure=admission_source_figure, description="Stays admitted in the period", activity="admissions"),
     spc_chart("bed_days", "ip-bed-days", "Occupied bed days", "Nights spent on a ward, home system and out of area"),
     spc_chart("occupancy_pct", "ip-occupancy", "Bed occupancy",
               "In-area occupied bed days / commissioned bed days (85% recommended maximum)"),
     spc_chart("out_of_area_bed_days", "ip-out-of-area", "Out-of-area bed days",
               "Nights spent in beds outside the home system"),
-    Chart("ip-ward-occupancy", "Occupancy by ward for the period", ward_occupancy_rows,
-          (Field("ward", "Ward"), Field("ward_type_label", "Ward type"),
-           Field("beds", "Commissioned beds (latest in period)", "reference"),
-           Field("available_bed_days", "Available bed days", "reference"),
-           Field("bed_days", "Occupied bed days", "count", partition=True),
-           Field("occupancy", "Occupancy (%)", "pct", num="bed_days", den="available_bed_days", unit="%")),
-          ward_occupancy_figure, "Home-system wards; all ages only, as capacity is not split by age band",
+    Chart(id="ip-ward-occupancy", kind=ChartKind.BREAKDOWN, title="Occupancy by ward for the period",
+          data=ward_occupancy_rows, queries=("inpatient_ward_occupancy",),
+          fields=(Field("ward", "Ward"), Field("ward_type_label", "Ward type"),
+                  Field("beds", "Commissioned beds (latest in period)", "reference"),
+                  Field("available_bed_days", "Available bed days", "reference"),
+                  Field("bed_days", "Occupied bed days", "count", partition=True),
+                  Field("occupancy", "Occupancy (%)", "pct", num="bed_days", den="available_bed_days", unit="%")),
+          figure=ward_occupancy_figure,
+          description="Home-system wards; all ages only, as capacity is not split by age band",
           activity="available_bed_days",
           empty_text="Occupancy by ward is shown for all ages only: capacity is not split by age band."),
-    Chart("ip-length-of-stay", "Length of stay of stays discharged", length_of_stay_rows,
-          (Field("band", "Length of stay (nights)"),
-           *(Field(t, label, "count", partition=True) for t, label in WARD_TYPE.items()),
-           Field("all_stays", "All ward types", "count", partition=True, parts=tuple(WARD_TYPE))),
-          length_of_stay_figure, "Stays discharged in the period, by ward type", activity="all_stays"),
+    Chart(id="ip-length-of-stay", kind=ChartKind.BREAKDOWN, title="Length of stay of stays discharged",
+          data=length_of_stay_rows, queries=("inpatient_length_of_stay",),
+          fields=(Field("band", "Length of stay (nights)"),
+                  *(Field(t, label, "count", partition=True) for t, label in WARD_TYPE.items()),
+                  Field("all_stays", "All ward types", "count", partition=True, parts=tuple(WARD_TYPE))),
+          figure=length_of_stay_figure, description="Stays discharged in the period, by ward type",
+          activity="all_stays"),
 )
 
 PAGE = publish(Page(
@@ -160,7 +160,7 @@ PAGE = publish(Page(
     intro="Admissions to mental health wards, bed days and occupancy against commissioned beds, "
           "length of stay and out-of-area placements.",
     audience="bed managers and the inpatient service lead",
-    cards=("admissions", "bed_days", "occupancy_pct", "out_of_area_bed_days", "median_los_days"),
+    cards=metric_cards("admissions", "bed_days", "occupancy_pct", "out_of_area_bed_days", "median_los_days"),
     rows=((("ip-admissions-source", 6), ("ip-bed-days", 6)),
           (("ip-occupancy", 12),),
           (("ip-ward-occupancy", 12),),

@@ -5,8 +5,10 @@ import pandas as pd
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
-from dashboard.web.charts import Chart, register, spc_chart
+from dashboard.web.cards import metric_cards
+from dashboard.web.charts import Chart, ChartKind, register, spc_chart
 from dashboard.web.components import Page, publish
+from dashboard.web.figures import Drawn
 from dashboard.store.data import breakdown
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Field
@@ -48,7 +50,7 @@ def pathway_rows(db: Database, filters: Filters) -> pd.DataFrame:
     })
 
 
-def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def pathway_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the Sankey of the shown links (suppressed links are left out and said so)."""
     visible = shown[shown["people"] != SUPPRESSED]
     hidden = len(shown) - len(visible)
@@ -68,14 +70,16 @@ def pathway_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     fig = figures.sankey_figure(labels, [colour_of[label] for label in labels],
                                 [index[s] for s in visible["from"]], [index[t] for t in visible["to"]],
                                 [float(v) for v in visible["people"]], [column_of[label] / last for label in labels])
-    fig["note"] = note
-    return fig
+    return Drawn(fig, note)
 
 
 PATHWAY = Chart(
-    "overview-pathway", "Pathway from crisis to recovery", pathway_rows,
-    (Field("from", "From"), Field("to", "To"), Field("people", "People", "count", partition=("from", "to"))), pathway_figure,
-    "People and events in the period, linked across the five data sets", activity="people",
+    id="overview-pathway", kind=ChartKind.FLOW, title="Pathway from crisis to recovery",
+    data=pathway_rows, queries=("pathway_flow",),
+    fields=(Field("from", "From"), Field("to", "To"),
+            Field("people", "People", "count", partition=("from", "to"))),
+    figure=pathway_figure, description="People and events in the period, linked across the five data sets",
+    activity="people",
 )
 
 register(
@@ -90,8 +94,8 @@ PAGE = publish(Page(
     id="overview", path="/", title="Whole-system overview",
     intro="From crisis (A&E, section 136, liaison) through inpatient care to discharge and recovery.",
     audience="the Crisis Care Concordat task group",
-    cards=("ae_attendances", "liaison_1h_pct", "s136_detentions", "admissions", "occupancy_pct",
-           "delayed_pct", "followup_72h_pct"),
+    cards=metric_cards("ae_attendances", "liaison_1h_pct", "s136_detentions", "admissions", "occupancy_pct",
+                       "delayed_pct", "followup_72h_pct"),
     rows=((("overview-pathway", 12),),
           (("overview-ae", 6), ("overview-s136", 6)),
           (("overview-occupancy", 6), ("overview-followup", 6))),

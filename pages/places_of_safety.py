@@ -13,12 +13,13 @@ import pandas as pd
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import categories, noted
-from dashboard.web.charts import Chart, register, spc_chart, with_labels
+from dashboard.web.cards import Alert, Card, metric_cards
+from dashboard.web.charts import Chart, ChartKind, register, spc_chart, with_labels
 from dashboard.web.components import Page, publish
 from dashboard.store.data import breakdown, by_period
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Field, plottable
-from dashboard.web.figures import coloured, count_axis, horizontal_bars, mark_suppressed
+from dashboard.web.figures import Drawn, coloured, count_axis, horizontal_bars, mark_suppressed
 from dashboard.core.filters import Filters
 from dashboard.settings import AGE_BANDS
 
@@ -81,14 +82,15 @@ def stacked_trend(shown: pd.DataFrame, series: Mapping[str, tuple[str, str]]) ->
 def stacked_trend_chart(chart_id: str, title: str, series: Mapping[str, tuple[str, str]], note: str,
                         description: str) -> Chart:
     """Return the chart of detentions by period stacked by `series` (column -> (label, colour)), with `note`."""
-    def figure(shown: pd.DataFrame, filters: Filters) -> dict:
+    def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
         return noted(stacked_trend(shown, series), shown, list(series), note)
 
     return Chart(
-        chart_id, title, s136_trend,
-        (Field("period", "Period"), Field("detentions", "Detentions", "count", partition=True, parts=tuple(series)),
-         *(Field(col, label, "count", partition=True) for col, (label, _) in series.items())),
-        figure, description, activity="detentions",
+        id=chart_id, kind=ChartKind.TREND, title=title, data=s136_trend, queries=("s136_by_period",),
+        fields=(Field("period", "Period"),
+                Field("detentions", "Detentions", "count", partition=True, parts=tuple(series)),
+                *(Field(col, label, "count", partition=True) for col, (label, _) in series.items())),
+        figure=figure, description=description, activity="detentions",
     )
 
 
@@ -118,7 +120,7 @@ def under18_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return frame
 
 
-def under18_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def under18_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return under-18 detentions as bars and those taken to police custody as a red line (should be 0)."""
     custody = plottable(shown["under18_custody"])
     fig = figures.bar_figure(shown["period"], [("Under-18 detentions", plottable(shown["under18_detentions"]))])
@@ -147,11 +149,14 @@ def under18_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 UNDER18_CUSTODY = Chart(
-    "pos-under18", "Under-18s taken to police custody (should be zero)", under18_rows,
-    (Field("period", "Period"), Field("under18_detentions", "Under-18 detentions", "count", partition=True),
-     Field("under18_custody", "Under-18s taken to police custody", "count", partition=True),
-     Field("under18_health_based", "Under-18s taken to a health-based place of safety", "count", partition=True)),
-    under18_figure, "Children and young people detained under section 136, and how many went to a police cell",
+    id="pos-under18", kind=ChartKind.TREND, title="Under-18s taken to police custody (should be zero)",
+    data=under18_rows, queries=("s136_under18_by_period",),
+    fields=(Field("period", "Period"), Field("under18_detentions", "Under-18 detentions", "count", partition=True),
+            Field("under18_custody", "Under-18s taken to police custody", "count", partition=True),
+            Field("under18_health_based", "Under-18s taken to a health-based place of safety", "count",
+                  partition=True)),
+    figure=under18_figure,
+    description="Children and young people detained under section 136, and how many went to a police cell",
     # Activity is every detention in the band: zero under-18s in custody is the answer to show, not "no data".
     activity="detentions",
     empty_text="No under-18 detentions to show (under-18s are in the All ages and 0-17 bands only).",
@@ -169,7 +174,7 @@ CONVEYANCE_TREND = stacked_trend_chart(
 
 # --- over the legal limit -------------------------------------------------------------------
 
-def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return detentions over the legal limit by period, with those whose end was not recorded beside them."""
     fig = figures.bar_figure(shown["period"], [
         ("Over the legal limit", plottable(shown["over_limit"])),
@@ -198,14 +203,16 @@ def over_limit_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 OVER_LIMIT = Chart(
-    "pos-over-limit", "Detentions over the legal time limit", s136_trend_with_median,
-    (Field("period", "Period"),
-     Field("detentions", "Detentions", "count", partition=True, parts=("ended_recorded", "ended_not_recorded")),
-     Field("ended_recorded", "End time recorded", "count", partition=True),
-     Field("over_limit", "Over the legal limit", "count", partition=True),
-     Field("ended_not_recorded", "End time not recorded", "count", partition=True),
-     Field("median_hours", "Median hours detained", "measure", den="ended_recorded", unit="hours")),
-    over_limit_figure, "Over 24 hours (36 if extended), of detentions with an end time recorded",
+    id="pos-over-limit", kind=ChartKind.TREND, title="Detentions over the legal time limit",
+    data=s136_trend_with_median, queries=("s136_by_period", "s136_median_by_period"),
+    fields=(Field("period", "Period"),
+            Field("detentions", "Detentions", "count", partition=True,
+                  parts=("ended_recorded", "ended_not_recorded")),
+            Field("ended_recorded", "End time recorded", "count", partition=True),
+            Field("over_limit", "Over the legal limit", "count", partition=True),
+            Field("ended_not_recorded", "End time not recorded", "count", partition=True),
+            Field("median_hours", "Median hours detained", "measure", den="ended_recorded", unit="hours")),
+    figure=over_limit_figure, description="Over 24 hours (36 if extended), of detentions with an end time recorded",
     activity="detentions", table_only=("median_hours",), figure_data=s136_trend,
 )
 
@@ -217,7 +224,7 @@ def outcome_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return categories(breakdown(db, "s136_outcomes", filters), "outcome", OUTCOMES)
 
 
-def outcome_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def outcome_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return detentions by outcome as horizontal bars."""
     fig = horizontal_bars(shown, "detentions", "Detentions",
                           [figures.CONCERN if label == OUTCOMES["no_mh_follow_up"] else figures.NHS_BLUE
@@ -227,15 +234,16 @@ def outcome_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 OUTCOME_MIX = Chart(
-    "pos-outcomes", "Outcome of the detention", outcome_rows,
-    (Field("label", "Outcome"), Field("detentions", "Detentions", "count", partition=True)),
-    outcome_figure, "What happened after the Mental Health Act assessment",
+    id="pos-outcomes", kind=ChartKind.BREAKDOWN, title="Outcome of the detention",
+    data=outcome_rows, queries=("s136_outcomes",),
+    fields=(Field("label", "Outcome"), Field("detentions", "Detentions", "count", partition=True)),
+    figure=outcome_figure, description="What happened after the Mental Health Act assessment",
 )
 
 
 # --- intoxication ---------------------------------------------------------------------------
 
-def intoxication_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def intoxication_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the share of detentions recorded as intoxicated on arrival, by period."""
     fig = figures.bar_figure(shown["period"], [("Intoxicated on arrival", plottable(shown["pct_intoxicated"]))],
                              unit="%")
@@ -247,10 +255,12 @@ def intoxication_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 INTOXICATION = Chart(
-    "pos-intoxication", "Intoxicated on arrival", s136_trend,
-    (Field("period", "Period"), Field("detentions", "Detentions", "count", partition=True),
-     Field("pct_intoxicated", "Intoxicated on arrival (%)", "pct", num="intoxicated", den="detentions", unit="%")),
-    intoxication_figure, "Share of detentions, by period", activity="detentions",
+    id="pos-intoxication", kind=ChartKind.TREND, title="Intoxicated on arrival",
+    data=s136_trend, queries=("s136_by_period",),
+    fields=(Field("period", "Period"), Field("detentions", "Detentions", "count", partition=True),
+            Field("pct_intoxicated", "Intoxicated on arrival (%)", "pct", num="intoxicated", den="detentions",
+                  unit="%")),
+    figure=intoxication_figure, description="Share of detentions, by period", activity="detentions",
 )
 
 
@@ -261,7 +271,7 @@ def ethnicity_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return categories(breakdown(db, "s136_by_ethnicity", filters), "ethnic_group", ETHNIC_GROUPS)
 
 
-def ethnicity_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def ethnicity_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return detentions by ethnic group as horizontal bars."""
     unknown = {ETHNIC_GROUPS["not_stated"], ETHNIC_GROUPS["not_recorded"]}
     fig = horizontal_bars(shown, "detentions", "Detentions",
@@ -271,12 +281,14 @@ def ethnicity_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 ETHNICITY = Chart(
-    "pos-ethnicity", "Detentions by ethnic group", ethnicity_rows,
-    (Field("label", "Ethnic group"), Field("detentions", "Detentions", "count", partition=True),
-     Field("pct_custody", "Taken to police custody (%)", "pct", num="police_custody", den="detentions", unit="%"),
-     Field("pct_health_based", "Taken to a health-based place of safety (%)", "pct", num="health_based",
-           den="detentions", unit="%")),
-    ethnicity_figure, "Grey: ethnic group not stated or not recorded",
+    id="pos-ethnicity", kind=ChartKind.BREAKDOWN, title="Detentions by ethnic group",
+    data=ethnicity_rows, queries=("s136_by_ethnicity",),
+    fields=(Field("label", "Ethnic group"), Field("detentions", "Detentions", "count", partition=True),
+            Field("pct_custody", "Taken to police custody (%)", "pct", num="police_custody", den="detentions",
+                  unit="%"),
+            Field("pct_health_based", "Taken to a health-based place of safety (%)", "pct", num="health_based",
+                  den="detentions", unit="%")),
+    figure=ethnicity_figure, description="Grey: ethnic group not stated or not recorded",
 )
 
 
@@ -287,7 +299,7 @@ def repeat_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return categories(breakdown(db, "s136_repeat_detentions", filters), "times", TIMES_DETAINED)
 
 
-def repeat_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def repeat_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return people by number of detentions in the period as bars."""
     fig = figures.bar_figure(shown["label"], [("People", plottable(shown["people"]))])
     fig["data"][0]["marker"]["color"] = [figures.NHS_BLUE] + [figures.CONCERN] * (len(shown) - 1)
@@ -305,10 +317,12 @@ def repeat_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 REPEAT = Chart(
-    "pos-repeat", "People detained more than once", repeat_rows,
+    id="pos-repeat", kind=ChartKind.BREAKDOWN, title="People detained more than once",
+    data=repeat_rows, queries=("s136_repeat_detentions",),
     # Detentions are not shown beside people: 2 x people (or 3 x) would give away a suppressed count.
-    (Field("label", "Times detained"), Field("people", "People", "count", partition=True)),
-    repeat_figure, "People by the number of section 136 detentions in the period (age at each detention)",
+    fields=(Field("label", "Times detained"), Field("people", "People", "count", partition=True)),
+    figure=repeat_figure,
+    description="People by the number of section 136 detentions in the period (age at each detention)",
     activity="people",
 )
 
@@ -323,8 +337,9 @@ PAGE = publish(Page(
     intro=("Section 136 detentions: where people were first taken, how they got there, how long they were held "
            "and what happened next."),
     audience="commissioners, police, ambulance and council partners",
-    cards=("s136_detentions", "s136_under18_custody", "s136_police_custody_pct", "s136_ambulance_pct",
-           "s136_over_limit", "s136_admitted_pct"),
+    cards=(Card(metric="s136_detentions"),
+           Card(metric="s136_under18_custody", alert=Alert.ABOVE_ZERO),  # a child in a police cell: always flagged
+           *metric_cards("s136_police_custody_pct", "s136_ambulance_pct", "s136_over_limit", "s136_admitted_pct")),
     rows=((("pos-detentions", 6), ("pos-under18", 6)),
           (("pos-place-mix", 12),),
           (("pos-conveyance", 6), ("pos-over-limit", 6)),

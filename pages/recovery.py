@@ -9,13 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.web import figures
-from dashboard.web.breakdowns import categories, noted
-from dashboard.web.charts import Chart, register, spc_chart, spc_trend_figure, with_labels
+from dashboard.web.breakdowns import WARD_TYPES_IN_FULL, categories, noted
+from dashboard.web.cards import metric_cards
+from dashboard.web.charts import Chart, ChartKind, register, spc_chart, spc_trend_figure, with_labels
 from dashboard.web.components import Page, publish
 from dashboard.store.data import breakdown, by_period
 from dashboard.store.db import Database
 from dashboard.core.disclosure import Field, plottable
-from dashboard.web.figures import count_axis, horizontal_bars, mark_suppressed, percent_axis
+from dashboard.web.figures import Drawn, count_axis, horizontal_bars, mark_suppressed, percent_axis, reference_line
 from dashboard.core.filters import Filters
 from dashboard.settings import get_settings
 
@@ -36,12 +37,7 @@ FOLLOW_UP_TIMING = {
     "after_7d": ("Over 7 days", "#D55E00"),
     "none": ("No follow-up recorded", "#A6A6A6"),
 }
-WARD_TYPES = {
-    "adult_acute": "Adult acute",
-    "picu": "Psychiatric intensive care (PICU)",
-    "older_adult": "Older adult",
-    "camhs_tier4": "Children and young people (CAMHS tier 4)",
-}
+WARD_TYPES = WARD_TYPES_IN_FULL
 
 
 # --- return to A&E within 30 days -----------------------------------------------------------
@@ -55,18 +51,19 @@ RETURNED_AE = Field("pct_returned_ae", "Returned to A&E within 30 days (%)", "pc
                     den="discharges", unit="%")
 
 
-def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the XmR chart of discharges followed by an A&E mental health attendance within 30 days."""
     return spc_trend_figure(shown, RETURNED_AE.name, name="Returned to A&E within 30 days", unit="%", better="down",
                             percent=True)
 
 
 RETURNED_AE_CHART = Chart(
-    "rec-returned-ae", "Returned to A&E within 30 days of discharge", discharge_trend,
-    (Field("period", "Period"), RETURNED_AE, Field("discharges", "Discharges", "count", partition=True)),
-    returned_ae_figure,
-    "% of discharges followed by a mental health attendance at A&E within 30 days (the latest month's "
-    "discharges have had less time to return)",
+    id="rec-returned-ae", kind=ChartKind.SPC, title="Returned to A&E within 30 days of discharge",
+    data=discharge_trend, queries=("discharges_by_period",),
+    fields=(Field("period", "Period"), RETURNED_AE, Field("discharges", "Discharges", "count", partition=True)),
+    figure=returned_ae_figure,
+    description="% of discharges followed by a mental health attendance at A&E within 30 days (the latest month's "
+                "discharges have had less time to return)",
     activity="discharges",
 )
 
@@ -78,7 +75,7 @@ def destination_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return categories(breakdown(db, "discharge_destinations", filters), "destination", DESTINATIONS)
 
 
-def destination_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def destination_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return stays discharged by destination as horizontal bars."""
     not_counted = {DESTINATIONS["died"], DESTINATIONS["other_hospital"]}
     fig = horizontal_bars(shown, "stays_discharged", "Stays discharged",
@@ -89,10 +86,12 @@ def destination_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 DESTINATION_MIX = Chart(
-    "rec-destinations", "Where people went on discharge", destination_rows,
-    (Field("label", "Destination"), Field("stays_discharged", "Stays discharged", "count", partition=True),
-     Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges", unit="%")),
-    destination_figure, "Every ward stay discharged in the period, by discharge destination",
+    id="rec-destinations", kind=ChartKind.BREAKDOWN, title="Where people went on discharge",
+    data=destination_rows, queries=("discharge_destinations",),
+    fields=(Field("label", "Destination"), Field("stays_discharged", "Stays discharged", "count", partition=True),
+            Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges",
+                  unit="%")),
+    figure=destination_figure, description="Every ward stay discharged in the period, by discharge destination",
 )
 
 
@@ -104,7 +103,7 @@ def timing_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return categories(breakdown(db, "recovery_followup_timing", filters), "timing", labels)
 
 
-def timing_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def timing_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return discharges by time to first community contact as bars (blue: within 72 hours)."""
     fig = figures.bar_figure(shown["label"], [("Discharges", plottable(shown["discharges"]))])
     colour_of = {label: colour for label, colour in FOLLOW_UP_TIMING.values()}
@@ -116,9 +115,11 @@ def timing_figure(shown: pd.DataFrame, filters: Filters) -> dict:
 
 
 FOLLOW_UP_TIMING_CHART = Chart(
-    "rec-followup-timing", "How soon people were followed up", timing_rows,
-    (Field("label", "Time to first community contact"), Field("discharges", "Discharges", "count", partition=True)),
-    timing_figure, "Discharges in the period by time from discharge to first community contact",
+    id="rec-followup-timing", kind=ChartKind.BREAKDOWN, title="How soon people were followed up",
+    data=timing_rows, queries=("recovery_followup_timing",),
+    fields=(Field("label", "Time to first community contact"),
+            Field("discharges", "Discharges", "count", partition=True)),
+    figure=timing_figure, description="Discharges in the period by time from discharge to first community contact",
 )
 
 
@@ -129,7 +130,7 @@ def ward_type_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return categories(breakdown(db, "recovery_by_ward_type", filters), "ward_type", WARD_TYPES)
 
 
-def ward_type_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def ward_type_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return 72-hour follow-up and 30-day readmission by ward type as grouped horizontal bars."""
     fig = figures.bar_figure(shown["label"], [
         ("Followed up within 72 hours", plottable(shown["pct_72h"])),
@@ -141,20 +142,21 @@ def ward_type_figure(shown: pd.DataFrame, filters: Filters) -> dict:
     target = get_settings().targets.get("followup_72h_pct")
     note = ""
     if target is not None:
-        fig["layout"]["shapes"] = [{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
-                                    "line": {"color": "#DA291C", "dash": "dot"}}]
+        fig["layout"]["shapes"] = [reference_line(target)]
         note = f"Red dotted line: the {target:.0f}% 72-hour follow-up expectation."
     return noted(fig, shown, ["pct_72h", "pct_readmit"], note,
                  suppressed_note="* marks a ward type with too few discharges to show a rate.")
 
 
 WARD_TYPE = Chart(
-    "rec-ward-type", "Follow-up and readmission by ward type", ward_type_rows,
-    (Field("label", "Ward type"), Field("discharges", "Discharges", "count", partition=True),
-     Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges", unit="%"),
-     Field("pct_readmit", "Readmitted within 30 days (%)", "pct", num="readmitted_30d", den="discharges",
-           unit="%")),
-    ward_type_figure, "Discharges in the period by the type of ward the person left",
+    id="rec-ward-type", kind=ChartKind.BREAKDOWN, title="Follow-up and readmission by ward type",
+    data=ward_type_rows, queries=("recovery_by_ward_type",),
+    fields=(Field("label", "Ward type"), Field("discharges", "Discharges", "count", partition=True),
+            Field("pct_72h", "Followed up within 72 hours (%)", "pct", num="followed_up_72h", den="discharges",
+                  unit="%"),
+            Field("pct_readmit", "Readmitted within 30 days (%)", "pct", num="readmitted_30d", den="discharges",
+                  unit="%")),
+    figure=ward_type_figure, description="Discharges in the period by the type of ward the person left",
 )
 
 
@@ -170,7 +172,7 @@ PAGE = publish(Page(
     intro=("Discharges from mental health wards: follow-up within 72 hours, readmission and return to A&E "
            "within 30 days, and where people went."),
     audience="community and inpatient service leads",
-    cards=("discharges", "followup_72h_pct", "readmit_30d_pct", "median_los_days"),
+    cards=metric_cards("discharges", "followup_72h_pct", "readmit_30d_pct", "median_los_days"),
     rows=((("rec-followup", 6), ("rec-readmit", 6)),
           (("rec-discharges", 6), ("rec-returned-ae", 6)),
           (("rec-followup-timing", 6), ("rec-destinations", 6)),

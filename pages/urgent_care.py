@@ -12,12 +12,15 @@ from dash import Input, Output, callback, no_update
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed, charted_note, drawable, most_telling, noted
-from dashboard.web.charts import Chart, register, spc_chart
+from dashboard.web.cards import metric_cards
+from dashboard.web.charts import Chart, ChartKind, register, spc_chart
 from dashboard.web.components import Page, publish
+from dashboard.web.figures import Drawn
 from dashboard.store.data import breakdown
 from dashboard.store.db import Database
 from dashboard.core.disclosure import Field, plottable
 from dashboard.core.filters import Filters
+from dashboard.settings import get_settings
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -43,17 +46,20 @@ def site_counts(db: Database, filters: Filters) -> pd.DataFrame:
     return breakdown(db, "ae_site_counts", filters)
 
 
-def site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
-    """Return 4-hour performance by site as horizontal bars (of many sites, the 25 lowest)."""
+def site_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
+    """Return 4-hour performance by site as horizontal bars (of many sites, the 25 lowest), the standard as a line."""
     charted = most_telling(shown, "pct_4h", lowest=True)
     fig = figures.bar_figure(charted["site"], [("Left within 4 hours", plottable(charted["pct_4h"]))],
                              horizontal=True, unit="%")
-    fig["layout"]["shapes"] = [{"type": "line", "x0": 95, "x1": 95, "yref": "paper", "y0": 0, "y1": 1,
-                                "line": {"color": "#DA291C", "dash": "dot"}}]
+    target = get_settings().targets.get("ae_4h_pct")  # the standard the 4-hour SPC chart is judged against
+    standard = ""
+    if target is not None:
+        fig["layout"]["shapes"] = [figures.reference_line(target)]
+        standard = f"Red dotted line: the {target:.0f}% four-hour standard. "
     figures.percent_axis(fig)
     return noted(fig, shown, (),
                  charted_note(shown, charted, "emergency departments", "the lowest four-hour performance"),
-                 "Red dotted line: the 95% four-hour standard. The table view adds 12-hour waits and median time.")
+                 f"{standard}The table view adds 12-hour waits and median time.")
 
 
 def heatmap_rows(db: Database, filters: Filters) -> pd.DataFrame:
@@ -64,7 +70,7 @@ def heatmap_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return rows.assign(day=[WEEKDAYS[d - 1] for d in rows["weekday"]])
 
 
-def heatmap_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def heatmap_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the hour-by-weekday heatmap of attendances (suppressed cells left blank)."""
     if not drawable(shown["attendances"]):  # blank and zero cells only: nothing to see or click
         return all_suppressed()
@@ -75,8 +81,7 @@ def heatmap_figure(shown: pd.DataFrame, filters: Filters) -> dict:
         z[row][int(hour)] = None if value == "*" else value
         text[row][int(hour)] = "*" if value == "*" else f"{value:,}"
     fig = figures.heatmap_figure(list(range(24)), list(WEEKDAYS), z, name="Attendances", text=text)
-    fig["note"] = "Click a cell to see the presentation and arrival mode mix for that hour and day."
-    return fig
+    return Drawn(fig, "Click a cell to see the presentation and arrival mode mix for that hour and day.")
 
 
 def mix_rows(dimension: str, labels: dict[str, str]):
@@ -88,9 +93,10 @@ def mix_rows(dimension: str, labels: dict[str, str]):
     return rows
 
 
-def mix_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def mix_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return attendances by category as horizontal bars."""
-    return figures.bar_figure(shown["label"], [("Attendances", plottable(shown["attendances"]))], horizontal=True)
+    return Drawn(figures.bar_figure(shown["label"], [("Attendances", plottable(shown["attendances"]))],
+                                    horizontal=True))
 
 
 def selection_text(selection: dict[str, Any]) -> str:
@@ -100,7 +106,7 @@ def selection_text(selection: dict[str, Any]) -> str:
     return "All hours and days (click a heatmap cell to drill in)."
 
 
-def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return liaison response within target by referral source site (of many sources, the 25 busiest)."""
     charted = most_telling(shown, "referrals")
     fig = figures.bar_figure(charted["site"], [
@@ -112,7 +118,7 @@ def liaison_site_figure(shown: pd.DataFrame, filters: Filters) -> dict:
                  charted_note(shown, charted, "referral sources", "the most referrals"))
 
 
-def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> dict:
+def liaison_hour_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return emergency liaison referrals and 1-hour response by hour of referral."""
     hours = [f"{h:02d}" for h in shown["hour"]]
     fig = figures.bar_figure(hours, [("Referrals", plottable(shown["referrals"]))])
@@ -135,44 +141,62 @@ def liaison_hour_rows(db: Database, filters: Filters) -> pd.DataFrame:
     return rows.reset_index().rename(columns={"index": "hour"})
 
 
+def liaison_site_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return liaison response by the site referrals came from (A&E departments; ward referrals together)."""
+    return breakdown(db, "liaison_by_site", filters)
+
+
 register(
     spc_chart("ae_4h_pct", "uec-4h", "Left A&E within 4 hours"),
     spc_chart("ae_12h_from_arrival", "uec-12h", "12-hour waits from arrival"),
     spc_chart("liaison_1h_pct", "uec-liaison-1h", "Emergency liaison referrals seen within 1 hour"),
     spc_chart("ae_median_minutes", "uec-median", "Median time in A&E (minutes)"),
-    Chart("uec-sites", "Four-hour performance by emergency department", site_rows,
-          (Field("site", "Site"), Field("attendances", "Attendances", "count", partition=True), PCT_4H,
-           Field("over_12h", "Over 12 hours", "count", partition=True),
-           Field("median_minutes", "Median minutes", "measure", den="departure_recorded"),
-           Field("departure_not_recorded", "Departure not recorded", "count", partition=True)),
-          site_figure, "Attendances with a departure recorded",
+    Chart(id="uec-sites", kind=ChartKind.BREAKDOWN, title="Four-hour performance by emergency department",
+          data=site_rows, queries=("ae_by_site", "ae_site_counts"),
+          fields=(Field("site", "Site"), Field("attendances", "Attendances", "count", partition=True), PCT_4H,
+                  Field("over_12h", "Over 12 hours", "count", partition=True),
+                  Field("median_minutes", "Median minutes", "measure", den="departure_recorded"),
+                  Field("departure_not_recorded", "Departure not recorded", "count", partition=True)),
+          figure=site_figure, description="Attendances with a departure recorded",
           table_only=("median_minutes",), figure_data=site_counts),
-    Chart("uec-heatmap", "Attendances by hour and day of the week", heatmap_rows,
-          (Field("day", "Day"), Field("hour", "Hour"), Field("attendances", "Attendances", "count", partition=True)),
-          heatmap_figure, "When people in mental health crisis arrive"),
-    Chart("uec-presentation", "Presentation", mix_rows("presentation", PRESENTATION),
-          (Field("label", "Presentation"), Field("attendances", "Attendances", "count", partition=True), PCT_4H),
-          mix_figure, selectable=True, selection_text=selection_text),
-    Chart("uec-arrival", "Arrival mode", mix_rows("arrival_mode", ARRIVAL_MODE),
-          (Field("label", "Arrival mode"), Field("attendances", "Attendances", "count", partition=True), PCT_4H),
-          mix_figure, selectable=True, selection_text=selection_text),
-    Chart("uec-liaison-sites", "Liaison response by referral source", lambda db, f: breakdown(db, "liaison_by_site", f),
-          (Field("site", "Source"), Field("referrals", "Referrals", "count", partition=True),
-           Field("pct_1h", "Emergency within 1 hour (%)", "pct", num="emergency_within_1h", den="emergency_assessed"),
-           Field("pct_24h", "Urgent within 24 hours (%)", "pct", num="urgent_within_24h", den="urgent_assessed")),
-          liaison_site_figure, "A&E referrals by the department they came from; ward referrals together"),
-    Chart("uec-liaison-hour", "Liaison referrals by hour", liaison_hour_rows,
-          (Field("hour", "Hour"), Field("referrals", "Referrals", "count", partition=True),
-           Field("pct_1h", "Emergency within 1 hour (%)", "pct", num="emergency_within_1h", den="emergency_assessed")),
-          liaison_hour_figure, "Bars: referrals; line: emergency referrals seen within 1 hour"),
+    Chart(id="uec-heatmap", kind=ChartKind.GRID, title="Attendances by hour and day of the week",
+          data=heatmap_rows, queries=("ae_by_hour_weekday",),
+          fields=(Field("day", "Day"), Field("hour", "Hour"),
+                  Field("attendances", "Attendances", "count", partition=True)),
+          figure=heatmap_figure, description="When people in mental health crisis arrive"),
+    Chart(id="uec-presentation", kind=ChartKind.BREAKDOWN, title="Presentation",
+          data=mix_rows("presentation", PRESENTATION), queries=("ae_mix",),
+          fields=(Field("label", "Presentation"), Field("attendances", "Attendances", "count", partition=True),
+                  PCT_4H),
+          figure=mix_figure, selectable=True, selection_text=selection_text),
+    Chart(id="uec-arrival", kind=ChartKind.BREAKDOWN, title="Arrival mode",
+          data=mix_rows("arrival_mode", ARRIVAL_MODE), queries=("ae_mix",),
+          fields=(Field("label", "Arrival mode"), Field("attendances", "Attendances", "count", partition=True),
+                  PCT_4H),
+          figure=mix_figure, selectable=True, selection_text=selection_text),
+    Chart(id="uec-liaison-sites", kind=ChartKind.BREAKDOWN, title="Liaison response by referral source",
+          data=liaison_site_rows, queries=("liaison_by_site",),
+          fields=(Field("site", "Source"), Field("referrals", "Referrals", "count", partition=True),
+                  Field("pct_1h", "Emergency within 1 hour (%)", "pct", num="emergency_within_1h",
+                        den="emergency_assessed"),
+                  Field("pct_24h", "Urgent within 24 hours (%)", "pct", num="urgent_within_24h",
+                        den="urgent_assessed")),
+          figure=liaison_site_figure,
+          description="A&E referrals by the department they came from; ward referrals together"),
+    Chart(id="uec-liaison-hour", kind=ChartKind.BREAKDOWN, title="Liaison referrals by hour",
+          data=liaison_hour_rows, queries=("liaison_by_hour",),
+          fields=(Field("hour", "Hour"), Field("referrals", "Referrals", "count", partition=True),
+                  Field("pct_1h", "Emergency within 1 hour (%)", "pct", num="emergency_within_1h",
+                        den="emergency_assessed")),
+          figure=liaison_hour_figure, description="Bars: referrals; line: emergency referrals seen within 1 hour"),
 )
 
 PAGE = publish(Page(
     id="urgent-care", path="/urgent-care", title="Urgent and emergency care",
     intro="Mental health attendances at A&E: four-hour and 12-hour waits, and how fast the liaison team responds.",
     audience="liaison team managers",
-    cards=("ae_attendances", "ae_4h_pct", "ae_12h_from_arrival", "ae_median_minutes", "liaison_referrals",
-           "liaison_1h_pct", "liaison_24h_pct"),
+    cards=metric_cards("ae_attendances", "ae_4h_pct", "ae_12h_from_arrival", "ae_median_minutes",
+                       "liaison_referrals", "liaison_1h_pct", "liaison_24h_pct"),
     rows=((("uec-4h", 6), ("uec-12h", 6)),
           (("uec-liaison-1h", 6), ("uec-median", 6)),
           (("uec-sites", 12),),

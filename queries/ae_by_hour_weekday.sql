@@ -1,6 +1,6 @@
 -- A&E mental health attendances by hour of arrival and day of the week for the period.
 -- Returns: weekday (1 = Monday .. 7 = Sunday), hour (0-23), attendances, departure_recorded, within_4h
--- Rows come from ae_hour_weekday_monthly (queries/_catalog.sql): the counts by arrival month,
+-- Rows come from ae_hour_weekday_monthly (queries/catalog/): the counts by arrival month,
 -- age, weekday and hour, summed over the period's months and the age band.
 SELECT
     weekday,

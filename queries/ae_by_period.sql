@@ -3,7 +3,7 @@
 --          within_4h (<= 240 min), over_12h (> 720 min)
 -- Duration metrics use only attendances with a departure recorded (minutes from arrival to
 -- departure, minutes_between). The median is ae_median_by_period: it cannot be summed.
--- Rows come from ae_monthly (queries/_catalog.sql): the same counts by arrival month and age,
+-- Rows come from ae_monthly (queries/catalog/): the same counts by arrival month and age,
 -- summed over the bucket's months and the age band.
 SELECT
     bucket_start(month, $grain, $period_start) AS bucket,

@@ -1,6 +1,6 @@
 -- A&E mental health attendances by emergency department for the period.
 -- Returns: site, attendances, departure_recorded, within_4h, over_12h, median_minutes, departure_not_recorded
--- Rows come from ae_times (queries/_catalog.sql): the attendances, narrow and sorted by
+-- Rows come from ae_times (queries/catalog/): the attendances, narrow and sorted by
 -- arrival, with minutes = minutes_between(arrival_at, departure_at) (null: not recorded).
 SELECT
     site,

@@ -3,7 +3,7 @@
 --          none recorded have no row, so the median is empty there)
 -- Exactly DuckDB's median(minutes) over the bucket's recorded times (minutes_between(arrival_at,
 -- departure_at)): the middle value, or for an even count lo + (hi - lo) * 0.5 of the two middle
--- values, as quantile_cont interpolates. Found in two passes over tables of queries/_catalog.sql
+-- values, as quantile_cont interpolates. Found in two passes over tables of queries/catalog/
 -- rather than by collecting every time of a long period:
 --   1. ae_bins (counts by month, age, 16-minute bin): each bucket's total, its middle rank(s)
 --      (total + 1) // 2 and total // 2 + 1, the bin holding each and the rank within that bin;

@@ -1,7 +1,7 @@
 -- Presentation and arrival mode mix of A&E mental health attendances, optionally for one
 -- hour of arrival and day of the week ($hour -1 and $weekday -1 mean every hour / day).
 -- Returns: dimension ('presentation' or 'arrival_mode'), category, attendances, departure_recorded, within_4h
--- Every hour and day: rows come from ae_mix_monthly (queries/_catalog.sql), the counts by
+-- Every hour and day: rows come from ae_mix_monthly (queries/catalog/), the counts by
 -- arrival month, age and category, summed over the period and band. One hour or day: from
 -- ae_times, the attendances with minutes = minutes_between(arrival_at, departure_at).
 WITH one_cell AS (  -- the attendances of the chosen hour and/or day (none when every hour and day)

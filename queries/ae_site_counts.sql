@@ -1,7 +1,7 @@
 -- A&E mental health attendances by emergency department for the period: the counts of
 -- ae_by_site without its median, for the site chart (its table view reads ae_by_site).
 -- Returns: site, attendances, departure_recorded, within_4h, over_12h, departure_not_recorded
--- Rows come from ae_site_monthly (queries/_catalog.sql): the same counts by arrival month,
+-- Rows come from ae_site_monthly (queries/catalog/): the same counts by arrival month,
 -- age and site, summed over the period's months and the age band.
 SELECT
     site,

@@ -3,7 +3,7 @@
 -- A night d is occupied when admitted_at::date <= d < discharged_at::date; a stay still in
 -- hospital counts up to the period end. Available bed days: each day's sum of beds of the
 -- wards valid that day (valid_from <= d and valid_to null or >= d), whatever the age band.
--- Nights come from queries/_catalog.sql: bed_nights_monthly holds each month's nights of stays
+-- Nights come from queries/catalog/: bed_nights_monthly holds each month's nights of stays
 -- discharged after their admission day (by age and out_of_area); every other stay (still in
 -- hospital, or discharged on or before its admission day) is in stays_unbounded and counted here.
 WITH months AS (

@@ -5,7 +5,7 @@
 -- Bed days: nights d with admitted_at::date <= d < discharged_at::date (still in hospital: up to
 -- the period end), age band by the stay's age, as in the contract's delayed_pct.
 -- Out-of-area stays are grouped as ward 'out_of_area' with ward_type 'out_of_area'.
--- Rows come from queries/_catalog.sql: ward_nights_monthly (each month's nights of stays discharged
+-- Rows come from queries/catalog/: ward_nights_monthly (each month's nights of stays discharged
 -- after their admission day, by age and ward), stays_unbounded (every other stay, counted here)
 -- and delay_wards (delays with their stay's ward, 'not_known' where the stay is missing).
 WITH stays AS (

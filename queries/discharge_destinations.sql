@@ -3,7 +3,7 @@
 --          followed_up_72h
 -- stays_discharged counts every stay; "discharges" (the contract metric) excludes died and
 -- other_hospital, so it is 0 on those rows and their follow-up rate has no denominator.
--- Rows come from discharges (queries/_catalog.sql): discharged stays sorted by discharged_at, with
+-- Rows come from discharges (queries/catalog/): discharged stays sorted by discharged_at, with
 -- counted and followed_up_72h (discharged_at <= followed_up_at <= discharged_at + 72 hours).
 WITH d AS (
     SELECT coalesce(discharge_destination, 'not_recorded') AS destination, counted, followed_up_72h

@@ -4,7 +4,7 @@
 -- destinations died and other_hospital. A readmission is any later stay of the same person (any
 -- age band) not of source transfer with 0 < admitted_at - discharged_at <= 30 days.
 -- The median length of stay is discharges_median_by_period: it cannot be summed.
--- Rows come from discharges_monthly (queries/_catalog.sql): counts of discharges (discharged
+-- Rows come from discharges_monthly (queries/catalog/): counts of discharges (discharged
 -- stays with their counted, followed_up_72h and stay_outcomes' flags) by discharge month and
 -- age, summed over the bucket's months and the age band.
 SELECT

@@ -2,7 +2,7 @@
 -- Returns: los_band (sort order 1-9), ward_type, stays
 -- Bands: 1 = 0 nights, 2 = 1-7, 3 = 8-14, 4 = 15-28, 5 = 29-60, 6 = 61-90, 7 = 91-180,
 -- 8 = 181-365, 9 = over 365. Nights = discharged_at::date - admitted_at::date (as median_los_days).
--- Rows come from discharges (queries/_catalog.sql): discharged stays sorted by discharged_at, with
+-- Rows come from discharges (queries/catalog/): discharged stays sorted by discharged_at, with
 -- los_nights = date_diff('day', admitted_at::DATE, discharged_at::DATE).
 WITH d AS (
     SELECT ward_type, los_nights AS nights

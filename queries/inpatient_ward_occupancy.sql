@@ -5,7 +5,7 @@
 -- available_bed_days: each day's beds of the ward's capacity rows valid that day (valid_from <= d
 -- and valid_to null or >= d), so a ward open for part of the period counts only those days.
 -- beds: commissioned beds on the last day in the period that the ward was open (0 if never).
--- Nights come from queries/_catalog.sql: ward_nights_monthly (each month's nights of stays
+-- Nights come from queries/catalog/: ward_nights_monthly (each month's nights of stays
 -- discharged after their admission day, by ward) and stays_unbounded (every other stay, counted here).
 WITH period AS (
     SELECT $period_start::DATE AS period_start, $period_end::DATE AS period_stop

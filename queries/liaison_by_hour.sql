@@ -1,6 +1,6 @@
 -- Liaison referrals by hour of referral for the period.
 -- Returns: hour (0-23), referrals, emergency_assessed, emergency_within_1h
--- Rows come from liaison_hour_monthly (queries/_catalog.sql): the counts by referral month, age
+-- Rows come from liaison_hour_monthly (queries/catalog/): the counts by referral month, age
 -- and hour, summed over the period's months and the age band.
 SELECT hour,
        sum(referrals)::BIGINT AS referrals,

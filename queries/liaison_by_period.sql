@@ -2,7 +2,7 @@
 -- Returns: bucket, referrals, emergency, emergency_assessed, emergency_within_1h,
 --          emergency_not_recorded, urgent, urgent_assessed, urgent_within_24h, urgent_not_recorded
 -- "assessed" = assessed_at recorded; response targets: emergency <= 60 min, urgent <= 1440 min.
--- Rows come from liaison_monthly (queries/_catalog.sql): the same counts by referral month and
+-- Rows come from liaison_monthly (queries/catalog/): the same counts by referral month and
 -- age, summed over the bucket's months and the age band.
 SELECT
     bucket_start(month, $grain, $period_start) AS bucket,

@@ -1,7 +1,7 @@
 -- Liaison referrals by where they came from: the emergency department of the linked A&E
 -- attendance, or acute wards. Returns: site, referrals, emergency_assessed, emergency_within_1h,
 -- urgent_assessed, urgent_within_24h
--- Rows come from liaison_site_monthly (queries/_catalog.sql): the counts by referral month, age
+-- Rows come from liaison_site_monthly (queries/catalog/): the counts by referral month, age
 -- and site, summed over the period's months and the age band.
 SELECT site,
        sum(referrals)::BIGINT AS referrals,

@@ -4,7 +4,7 @@
 -- flow to their disposal or outcome. Stays admitted in the period enter the ward from their
 -- admission source (A&E, s136, other routes), so the "admitted" node balances exactly, and
 -- flow on to discharge, 72-hour follow-up and 30-day readmission.
--- Rows come from queries/_catalog.sql: crisis_outcomes_monthly (crisis entries by anchor month,
+-- Rows come from queries/catalog/: crisis_outcomes_monthly (crisis entries by anchor month,
 -- age and target; entries that led to an admission have none) and pathway_stays_monthly (stays
 -- by admission month, age, source, discharge month and outcome flags), summed over the period
 -- and band. A stay is still in hospital at the period end when it has no discharge month or

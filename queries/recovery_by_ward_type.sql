@@ -3,7 +3,7 @@
 -- Returns: ward_type, discharges, followed_up_72h, readmitted_30d
 -- Definitions as discharges_by_period: a readmission is any later stay of the same person (any
 -- age band) not of source transfer with 0 < admitted_at - discharged_at <= 30 days (stay_outcomes).
--- Rows come from discharges (queries/_catalog.sql): discharged stays sorted by discharged_at.
+-- Rows come from discharges (queries/catalog/): discharged stays sorted by discharged_at.
 SELECT
     ward_type,
     count(*) AS discharges,

@@ -5,7 +5,7 @@
 -- to 7 days, after_7d later than that. 'none': no contact recorded after discharge
 -- (followed_up_at null, or before discharged_at). within_24h + after_24h_to_72h equals
 -- followed_up_72h of discharges_by_period.
--- Rows come from discharges (queries/_catalog.sql): discharged stays sorted by discharged_at, with
+-- Rows come from discharges (queries/catalog/): discharged stays sorted by discharged_at, with
 -- followup_minutes = minutes_between(discharged_at, followed_up_at) and counted (not died or other_hospital).
 WITH d AS (
     SELECT followup_minutes AS minutes

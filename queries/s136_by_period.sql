@@ -4,7 +4,7 @@
 --          ended_not_recorded, over_limit, with_outcome, admitted, no_mh_follow_up, intoxicated
 -- Over the legal limit: ended_at recorded and longer than 24 hours, or 36 hours where extended.
 -- The median time detained is s136_median_by_period: it cannot be summed.
--- Rows come from s136_monthly (queries/_catalog.sql): the same counts by detention month and
+-- Rows come from s136_monthly (queries/catalog/): the same counts by detention month and
 -- age, summed over the bucket's months and the age band.
 SELECT
     bucket_start(month, $grain, $period_start) AS bucket,

@@ -135,11 +135,11 @@ def check_national_rounding(page, filters: Filters) -> None:
 
 def check_cards(page, db: Database, filters: Filters) -> dict[str, CardValue]:
     """Check the page's cards compute, in order, and each shown value agrees with the metrics."""
-    cards = {c.key: c for c in card_values(db, filters, page.PAGE.cards)}
-    assert list(cards) == list(page.PAGE.cards)
+    cards = {c.key: c for c in card_values(page.PAGE.cards, filters, db)}
+    assert list(cards) == list(page.PAGE.card_keys)
     truth = compute_metrics(db, filters)
     # The detailed view shows the metrics exactly; the protected view shows counts rounded.
-    for card in card_values(db, filters, page.PAGE.cards, Policy.detailed_view()):
+    for card in card_values(page.PAGE.cards, filters, db, Policy.detailed_view()):
         if card.value is not None:
             assert card.value == pytest.approx(truth[card.key]), card.key
     protected = Policy.from_settings()

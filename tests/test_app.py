@@ -129,16 +129,19 @@ def test_a_closed_table_does_not_run_its_table_only_query(app_db, monkeypatch):
 
 
 def test_only_a_measure_can_be_left_to_the_table():
-    from dashboard.web.charts import Chart
+    from dashboard.web.charts import Chart, ChartKind
+    from dashboard.web.figures import Drawn
     from dashboard.core.disclosure import Field
 
     fields = (Field("site", "Site"), Field("n", "N", "count"), Field("m", "Median", "measure", den="n"))
     rows = lambda db, f: pd.DataFrame()  # noqa: E731
-    Chart("x-ok", "t", rows, fields, lambda s, f: {}, table_only=("m",), figure_data=rows)
+    declared = {"kind": ChartKind.BREAKDOWN, "title": "t", "data": rows, "queries": (), "fields": fields,
+                "figure": lambda s, f: Drawn({})}
+    Chart(id="x-ok", **declared, table_only=("m",), figure_data=rows)
     with pytest.raises(ValueError, match="not a measure"):
-        Chart("x-bad", "t", rows, fields, lambda s, f: {}, table_only=("n",), figure_data=rows)
+        Chart(id="x-bad", **declared, table_only=("n",), figure_data=rows)
     with pytest.raises(ValueError, match="go together"):
-        Chart("x-half", "t", rows, fields, lambda s, f: {}, table_only=("m",))
+        Chart(id="x-half", **declared, table_only=("m",))
 
 
 def test_drill_down_selection_narrows_the_mix(app_db):
@@ -191,14 +194,14 @@ def test_every_chart_renders_for_a_year_and_a_narrow_band(app, app_db):
 
 
 def test_cards_from_monthly_sums_equal_the_period_metrics(app_db):
-    from dashboard.web.cards import card_values
+    from dashboard.web.cards import card_values, metric_cards
     from dashboard.core.disclosure import Policy
     from dashboard.core.metrics import METRICS, compute_metrics
 
     filters = Filters("18-25", Period.from_months("2024-07", "2025-06"))
     exact = compute_metrics(app_db, filters)
     previous = compute_metrics(app_db, filters.with_period(filters.period.previous()))
-    for card in card_values(app_db, filters, tuple(METRICS), Policy(0)):
+    for card in card_values(metric_cards(*METRICS), filters, app_db, Policy(0)):
         for shown, expected in ((card.value, exact[card.key]), (card.previous, previous[card.key])):
             assert shown == pytest.approx(expected), card.key
 
@@ -241,15 +244,16 @@ def test_a_count_trend_whose_suppressed_points_could_move_the_mean_draws_no_limi
 
     shown = pd.DataFrame({"period": [f"M{i}" for i in range(24)],
                           "value": pd.Series([0 if i % 3 else "*" for i in range(24)], dtype=object)})
-    fig = spc_trend_figure(shown, "value", name="Detentions", count=True)
+    drawn = spc_trend_figure(shown, "value", name="Detentions", count=True)
+    fig = drawn.figure
     assert [t["name"] for t in fig["data"] if t["name"] in ("Mean", "Upper process limit")] == []
     text = fig["layout"]["annotations"][0]["text"].replace("<br>", " ")
     assert text.startswith("8 of 24 points suppressed as small numbers: no process limits or SPC signals")
-    assert fig["note"].startswith("Points suppressed as small numbers could move the mean by more than a tenth")
+    assert drawn.note.startswith("Points suppressed as small numbers could move the mean by more than a tenth")
     assert fig["layout"]["yaxis"]["range"] == [0, 10]  # zeros and '*' only: whole-number ticks, not 0 to 1
     # The same gaps in a rate (suppressed for a small base, not for its value) leave a chart.
     rate = spc_trend_figure(shown.assign(value=[50.0 if v == 0 else v for v in shown["value"]]), "value",
-                            name="Followed up", unit="%", percent=True)
+                            name="Followed up", unit="%", percent=True).figure
     assert any(t["name"] == "Mean" for t in rate["data"])
 
 
@@ -314,7 +318,7 @@ def test_the_apps_string_storage_changes_no_figure_table_or_card(app, app_db):
                 r = render(chart_id, filters)
                 drawn.append((chart_id, json.dumps(r.figure, sort_keys=True, default=repr), r.note, to_csv(r),
                               [str(t) for t in r.table.dtypes]))
-            drawn += [repr(card_values(app_db, filters, page.cards)) for page in PAGES.values() if page.cards]
+            drawn += [repr(card_values(page.cards, filters, app_db)) for page in PAGES.values() if page.cards]
         return drawn
 
     ours = everything()

@@ -288,10 +288,10 @@ def reshuffled_months(months: pd.DataFrame, keys: tuple[str, ...], shift: int) -
     return out
 
 
-def card_fingerprint(db, filters: Filters, keys: tuple[str, ...]) -> str:
-    shown = cards_module.card_values(db, filters, keys, policy=POLICY)
+def card_fingerprint(db, filters: Filters, cards: tuple) -> str:
+    shown = cards_module.card_values(cards, filters, db, policy=POLICY)
     return json.dumps([dataclasses.asdict(c) for c in shown]
-                      + [cards_module.card_component(c).to_plotly_json() for c in shown],
+                      + [cards_module.card_component(c, d).to_plotly_json() for c, d in zip(shown, cards)],
                       sort_keys=True, default=str)
 
 
@@ -333,19 +333,19 @@ def test_every_pages_cards_show_nothing_small_and_depend_on_nothing_hidden(page_
     from dashboard.store.data import flow_table, side_by_side_buckets
 
     page = registry[page_id]
-    queries = tuple(dict.fromkeys(q for k in page.cards for q in METRICS[k].queries))
+    queries = tuple(dict.fromkeys(q for k in page.card_keys for q in METRICS[k].queries))
     for filters in VIEWS:
         where = f"cards of {page.id} {view_id(filters)}"
         previous = filters.with_period(filters.period.previous())
         raw = {"now": flow_table(app_db, filters, "period", queries).iloc[0],
                "before": flow_table(app_db, previous, "period", queries).iloc[0]}
-        for card in cards_module.card_values(app_db, filters, page.cards, policy=POLICY):
+        for card in cards_module.card_values(page.cards, filters, app_db, policy=POLICY):
             assert_card_is_safe(card, raw, f"{where} {card.key}")
         before = card_fingerprint(app_db, filters, page.cards)
         for shift in (1, 2):
             with monkeypatch.context() as patch:
                 patch.setattr(cards_module, "side_by_side_buckets",  # the cards' months, both periods
-                              lambda frames, _s=shift, _k=page.cards:
+                              lambda frames, _s=shift, _k=page.card_keys:
                               reshuffled_months(side_by_side_buckets(frames), _k, _s))
                 patch.setattr(cards_module, "by_period",
                               lambda db, name, f, grain=None, _s=shift: perturbed_medians(db, name, f, grain, _s))
@@ -362,8 +362,9 @@ def test_no_rate_card_gives_back_a_hidden_count_card(registry, app_db):
     from dashboard.web.cards import shown_value
     from dashboard.store.data import flow_table
 
-    counts = {METRICS[k].value: k for page in registry.values() for k in page.cards if METRICS[k].kind == "count"}
-    rates = {k for page in registry.values() for k in page.cards
+    counts = {METRICS[k].value: k for page in registry.values() for k in page.card_keys
+              if METRICS[k].kind == "count"}
+    rates = {k for page in registry.values() for k in page.card_keys
              if METRICS[k].kind == "pct" and METRICS[k].value in counts}
     problems = []
     for key in sorted(rates):

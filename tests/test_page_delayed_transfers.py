@@ -46,7 +46,7 @@ def page():
 
 def test_page_is_published_with_prefixed_chart_ids(page):
     check_published(page, "pages.delayed_transfers", "/delayed-transfers", "Delayed transfers", 4, "dtoc-")
-    assert page.PAGE.cards == ("delayed_days", "delayed_pct")
+    assert page.PAGE.card_keys == ("delayed_days", "delayed_pct")
 
 
 def test_every_chart_draws_a_figure_for_all_ages_over_a_year(page, app_db):
@@ -66,7 +66,7 @@ def test_cards_compute(page, app_db):
     cards = check_cards(page, app_db, YEAR)
     assert list(cards) == ["delayed_days", "delayed_pct"]
     assert all(isinstance(c.value, (int, float)) for c in cards.values())
-    assert len(card_values(app_db, NARROW, page.PAGE.cards)) == 2
+    assert len(card_values(page.PAGE.cards, NARROW, app_db)) == 2
 
 
 def test_every_breakdown_adds_up_to_the_delayed_days_metric(page, app_db):
@@ -185,9 +185,10 @@ def test_ward_chart_draws_the_most_delayed_wards_and_the_table_keeps_every_ward(
         "ward_label": wards, "ward_type_label": ["Adult acute", "Older adult"] * 20,
         "delayed_days": [SUPPRESSED if i == 39 else i for i in range(40)], "bed_days": [500] * 40,
     })
-    fig = page.ward_figure(shown, Q1)
+    drawn = page.ward_figure(shown, Q1)
+    fig = drawn.figure
     charted = [label for trace in fig["data"] for label, v in zip(trace["y"], trace["x"]) if v is not None]
     assert len(fig["data"][0]["y"]) == CHARTED
     assert fig["data"][0]["y"][:3] == ["Ward 38", "Ward 37", "Ward 36"]  # most delayed first
     assert "Ward 39" not in charted  # a suppressed ward ranks last, so its rank says nothing
-    assert f"The {CHARTED} wards with the most delayed days of 40" in fig["note"]
+    assert f"The {CHARTED} wards with the most delayed days of 40" in drawn.note

@@ -56,7 +56,7 @@ def hand_made(tmp_path, **tables) -> Database:
 
 def test_page_is_published_with_prefixed_chart_ids(page):
     check_published(page, "pages.inpatient", "/inpatient", "Inpatient care", 3, "ip-")
-    assert page.PAGE.cards == ("admissions", "bed_days", "occupancy_pct", "out_of_area_bed_days", "median_los_days")
+    assert page.PAGE.card_keys == ("admissions", "bed_days", "occupancy_pct", "out_of_area_bed_days", "median_los_days")
 
 
 def test_every_chart_draws_a_figure_for_all_ages_over_a_year(page, app_db):
@@ -82,7 +82,7 @@ def test_no_small_count_and_no_rate_on_a_small_denominator_is_shown(page, app_db
 def test_cards_compute_for_all_ages_and_under_a_band(page, app_db):
     cards = check_cards(page, app_db, YEAR)
     assert all(isinstance(c.value, (int, float)) for c in cards.values())
-    narrow = {c.key: c.value for c in card_values(app_db, NARROW, page.PAGE.cards)}
+    narrow = {c.key: c.value for c in card_values(page.PAGE.cards, NARROW, app_db)}
     assert narrow["occupancy_pct"] is None  # occupancy is shown for all ages only
 
 

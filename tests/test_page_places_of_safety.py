@@ -51,7 +51,7 @@ def in_year(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_page_is_published_with_its_path_nav_and_prefixed_unique_charts(page):
     check_published(page, "pages.places_of_safety", "/places-of-safety", "Places of safety", 2, "pos-")
-    assert "s136_under18_custody" in page.PAGE.cards
+    assert "s136_under18_custody" in page.PAGE.card_keys
 
 
 @pytest.mark.parametrize("chart_id", ["pos-detentions", "pos-under18", "pos-place-mix", "pos-conveyance",

@@ -6,7 +6,8 @@ import pytest
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import ALL_SUPPRESSED
-from dashboard.web.charts import CHARTS, Chart, render
+from dashboard.web.charts import CHARTS, Chart, ChartKind, render
+from dashboard.web.figures import Drawn
 from dashboard.core.disclosure import SUPPRESSED, Field, plottable
 from dashboard.core.filters import Filters
 from dashboard.core.periods import Period
@@ -51,9 +52,9 @@ def test_a_headline_is_an_answer_in_words():
 
 def test_render_replaces_an_axis_of_stars_with_the_message_and_keeps_the_table(monkeypatch):
     frame = pd.DataFrame({"period": ["Jan", "Feb", "Mar"], "n": [3, 2, 5]})
-    chart = Chart("test-stars", "Stars", lambda db, filters: frame.copy(),
-                  (Field("period", "Period"), Field("n", "Detentions", "count")),
-                  lambda shown, filters: bars(list(shown["n"])))
+    chart = Chart(id="test-stars", kind=ChartKind.TREND, title="Stars", data=lambda db, filters: frame.copy(),
+                  queries=(), fields=(Field("period", "Period"), Field("n", "Detentions", "count")),
+                  figure=lambda shown, filters: Drawn(bars(list(shown["n"]))))
     monkeypatch.setitem(CHARTS, chart.id, chart)
     rendered = render(chart.id, YEAR, db=object())
     assert rendered.figure["data"] == [] and rendered.note == ALL_SUPPRESSED and not rendered.empty
@@ -80,12 +81,10 @@ def test_the_message_keeps_what_the_chart_would_have_said_less_its_line_about_st
     frame = pd.DataFrame({"period": ["Jan"], "n": [3]})
 
     def figure(shown, filters):
-        fig = bars(list(shown["n"]) + [0, 0])
-        fig["note"] = f"The limit is 24 hours. {SUPPRESSED_NOTE}"
-        return fig
+        return Drawn(bars(list(shown["n"]) + [0, 0]), f"The limit is 24 hours. {SUPPRESSED_NOTE}")
 
-    chart = Chart("test-note", "Note", lambda db, filters: frame.copy(),
-                  (Field("period", "Period"), Field("n", "Detentions", "count")), figure)
+    chart = Chart(id="test-note", kind=ChartKind.TREND, title="Note", data=lambda db, filters: frame.copy(),
+                  queries=(), fields=(Field("period", "Period"), Field("n", "Detentions", "count")), figure=figure)
     monkeypatch.setitem(CHARTS, chart.id, chart)
     assert render(chart.id, YEAR, db=object()).note == f"{ALL_SUPPRESSED} The limit is 24 hours."
 
@@ -94,7 +93,7 @@ def test_no_detention_over_the_limit_is_said_as_a_headline(page_modules):
     over_limit_figure = page_modules.places_of_safety.over_limit_figure
 
     shown = pd.DataFrame({"period": ["Jan", "Feb"], "over_limit": [0, 0], "ended_not_recorded": [0, SUPPRESSED]})
-    fig = over_limit_figure(shown, YEAR)
+    fig = over_limit_figure(shown, YEAR).figure
     assert fig["layout"]["annotations"][0]["text"] == "<b>None over the legal limit</b>"
     assert not figures.only_suppressed(fig)
 
@@ -103,10 +102,11 @@ def test_a_hidden_hour_of_liaison_referrals_is_marked(page_modules):
     liaison_hour_figure = page_modules.urgent_care.liaison_hour_figure
 
     shown = pd.DataFrame({"hour": [0, 1, 2], "referrals": [SUPPRESSED, 12, 0], "pct_1h": [SUPPRESSED, 75.0, None]})
-    fig = liaison_hour_figure(shown, YEAR)
+    drawn = liaison_hour_figure(shown, YEAR)
+    fig = drawn.figure
     marks = [t for t in fig["data"] if t["name"] == figures.SUPPRESSED_MARKS]
     assert len(marks) == 1 and marks[0]["x"] == ["00"]
-    assert "suppressed" in fig["note"]
+    assert "suppressed" in drawn.note
 
 
 def test_a_pathway_cut_short_by_hidden_links_uses_the_whole_width(page_modules):
@@ -115,26 +115,26 @@ def test_a_pathway_cut_short_by_hidden_links_uses_the_whole_width(page_modules):
                                    "Admitted to a mental health ward"],
                           "to": ["Left A&E before treatment", "Admitted to a mental health ward", "Discharged"],
                           "people": [40, 12, SUPPRESSED]})
-    fig = pathway_figure(shown, YEAR)
-    node = fig["data"][0]["node"]
+    drawn = pathway_figure(shown, YEAR)
+    node = drawn.figure["data"][0]["node"]
     assert max(node["x"]) == 0.99 and min(node["x"]) == 0.01  # two stages drawn: first and last column
-    assert fig["note"].startswith("1 link(s) not drawn: too few people to show, or hidden so that another")
-    assert "8" not in fig["note"]  # the threshold is the operator's setting, so the note names none
+    assert drawn.note.startswith("1 link(s) not drawn: too few people to show, or hidden so that another")
+    assert "8" not in drawn.note  # the threshold is the operator's setting, so the note names none
 
 
 def test_a_pathway_with_every_link_hidden_says_so(page_modules):
     pathway_figure = page_modules.overview.pathway_figure
     shown = pd.DataFrame({"from": ["A&E mental health attendance"], "to": ["Left A&E before treatment"],
                           "people": [SUPPRESSED]})
-    fig = pathway_figure(shown, YEAR)
-    assert fig["data"] == [] and fig["note"].startswith(ALL_SUPPRESSED)
+    drawn = pathway_figure(shown, YEAR)
+    assert drawn.figure["data"] == [] and drawn.note.startswith(ALL_SUPPRESSED)
 
 
 def test_rare_detentions_over_the_limit_keep_their_stars_under_a_headline(page_modules):
     over_limit_figure = page_modules.places_of_safety.over_limit_figure
     shown = pd.DataFrame({"period": ["Jan", "Feb", "Mar"], "over_limit": [SUPPRESSED, 0, SUPPRESSED],
                           "ended_not_recorded": [0, SUPPRESSED, 0]})
-    fig = over_limit_figure(shown, YEAR)
+    fig = over_limit_figure(shown, YEAR).figure
     assert fig["layout"]["annotations"][0]["text"] == "<b>Over the legal limit in 2 period(s)</b>"
     assert not figures.only_suppressed(fig)
     marks = [t for t in fig["data"] if t["name"] == figures.SUPPRESSED_MARKS]

@@ -39,9 +39,13 @@ class Metric:
         """Return every query whose columns this metric reads."""
         return (self.query, *self.also)
 
+    def shown_for(self, age_band: str) -> bool:
+        """Return whether the metric has a value for the age band (the rule of `band_all_only`, written once)."""
+        return age_band == "all" or not self.band_all_only
+
     def compute(self, row: Mapping[str, Any], age_band: str = "all") -> int | float | None:
         """Return the metric's value for one flow-table row (None: no denominator or n/a)."""
-        if self.band_all_only and age_band != "all":
+        if not self.shown_for(age_band):
             return None
         if self.kind == "count":
             return int(row[self.value])

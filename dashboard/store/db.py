@@ -6,8 +6,8 @@ with DuckDB named parameters and returns a pandas DataFrame.
 Why it looks like this:
 - Queries run against a *catalog*: a DuckDB file holding each extract as a native
   table sorted by its anchor time, the shared macros, and tables derived once per
-  data set (``queries/_catalog.sql``: readmissions, returns to A&E, liaison sites,
-  narrow sorted copies and monthly sums by single year of age; see queries/README.md),
+  data set (``queries/catalog/*.sql``, one table a file, run in name order: readmissions,
+  returns to A&E, liaison sites, narrow sorted copies and monthly sums by single year of age; see queries/README.md),
   so no request repeats a join across people and a long period reads few rows. It is built once per version of the
   data (a fingerprint of the parquet files), by ``load`` and ``generate`` ahead of
   time or on first use, and kept in the catalog folder (``MHFLOW_CATALOG_DIR``).
@@ -58,17 +58,25 @@ def load_sql(name: str) -> SqlFile:
     """Return the query called `name` from ``queries/<name>.sql`` (names are an allowlist)."""
     if not _NAME.match(name):
         raise ValueError(f"not a query name: {name!r}")
-    path = QUERIES_DIR / f"{name}.sql"
+    return _read_sql(QUERIES_DIR / f"{name}.sql")
+
+
+def _read_sql(path: Path) -> SqlFile:
     text = path.read_text(encoding="utf-8")
     doc = "\n".join(
         line.removeprefix("--").strip() for line in text.splitlines() if line.startswith("--")
     )
-    return SqlFile(name, doc, text, frozenset(_PARAM.findall(text)))
+    return SqlFile(path.stem, doc, text, frozenset(_PARAM.findall(text)))
 
 
-def query_names() -> list[str]:
-    """Return the names of every query in ``queries/`` (macros excluded)."""
-    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if not p.stem.startswith("_"))
+@lru_cache(maxsize=None)
+def catalog_sql() -> tuple[SqlFile, ...]:
+    """Return the derived tables' statements, ``queries/catalog/NN_name.sql``, in the order they run."""
+    files = sorted((QUERIES_DIR / "catalog").glob("*.sql"))
+    if not files:
+        raise FileNotFoundError(f"no catalog statements in {QUERIES_DIR / 'catalog'}")
+    # Name order is build order: a table may read those of lower numbers.
+    return tuple(_read_sql(path) for path in files)
 
 
 def _sql_string(value: str) -> str:
@@ -127,8 +135,8 @@ def _fingerprint(data_dir: Path) -> str:
     for path in data_files(data_dir):
         stat = path.stat()
         digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    for name in ("_macros", "_catalog"):
-        digest.update(load_sql(name).sql.encode())
+    for sql in (load_sql("_macros"), *catalog_sql()):
+        digest.update(f"{sql.name}|{sql.sql}".encode())  # a renamed file changes the build order
     return digest.hexdigest()[:20]
 
 
@@ -154,7 +162,8 @@ def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threa
                 source = "(SELECT " + ", ".join(f"NULL AS {c.name}" for c in extract.columns) + " LIMIT 0)"
             con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM {source} ORDER BY {ANCHORS[name]}")
         con.execute(load_sql("_macros").sql)
-        con.execute(load_sql("_catalog").sql)
+        for statement in catalog_sql():
+            con.execute(statement.sql)
         con.execute("CHECKPOINT")
     finally:
         con.close()

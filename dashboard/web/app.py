@@ -15,7 +15,8 @@ from dash import Dash, dcc, html
 
 from dashboard.store import runtime
 from dashboard.web import security
-from dashboard.web.components import APP_TITLE, filter_bar, footer_content, header
+from dashboard.web.charts import CHARTS
+from dashboard.web.components import APP_TITLE, PAGES, filter_bar, footer_content, header
 from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
@@ -71,7 +72,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
-    security.install(app, auth)
+    security.install(app, auth, known_ids={"chart": CHARTS, "page": PAGES})  # filled by import_pages below
     import_pages()
     app.layout = shell
     return app

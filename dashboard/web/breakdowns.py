@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard.web import figures
+from dashboard.web.figures import Drawn
 from dashboard.core.disclosure import SUPPRESSED, plottable
+
+# Ward types in the order charts list them, with their short labels (axes, legends, tables)...
+WARD_TYPES = {"adult_acute": "Adult acute", "picu": "PICU", "older_adult": "Older adult",
+              "camhs_tier4": "CAMHS tier 4"}
+# ...and in full, where a chart has room for a reader who does not know the abbreviations.
+WARD_TYPES_IN_FULL = {"adult_acute": "Adult acute", "picu": "Psychiatric intensive care (PICU)",
+                      "older_adult": "Older adult", "camhs_tier4": "Children and young people (CAMHS tier 4)"}
 
 # The message of a chart with nothing to draw: every number is zero or small and suppressed.
 ALL_SUPPRESSED = "Every number here is zero, or small and suppressed (*): see the table."
@@ -58,23 +66,22 @@ def drawable(*columns: Sequence[Any]) -> bool:
     return any(v for column in columns for v in plottable(column))
 
 
-def all_suppressed(note: str = "") -> dict:
+def all_suppressed(note: str = "") -> Drawn:
     """Return the message figure for a chart whose every number is suppressed; its note, then `note`.
 
     `note` is what the chart would have said (how to read it), less its line about '*'.
     """
     kept = note.replace(SUPPRESSED_NOTE, "").strip()
-    return {**figures.message_figure(ALL_SUPPRESSED), "note": f"{ALL_SUPPRESSED} {kept}".strip()}
+    return Drawn(figures.message_figure(ALL_SUPPRESSED), f"{ALL_SUPPRESSED} {kept}".strip())
 
 
 def noted(fig: dict, shown: pd.DataFrame, columns: Sequence[str], *sentences: str,
-          suppressed_note: str = SUPPRESSED_NOTE) -> dict:
+          suppressed_note: str = SUPPRESSED_NOTE) -> Drawn:
     """Return the figure with its note: the sentences, then `suppressed_note` if any of `columns` is '*'."""
     notes = [s for s in sentences if s]
     if has_suppressed(shown, columns):
         notes.append(suppressed_note)
-    fig["note"] = " ".join(notes)
-    return fig
+    return Drawn(fig, " ".join(notes))
 
 
 # A regional or national extract has hundreds of sites and wards: a chart draws the most telling.

@@ -2,7 +2,7 @@
 
 Each callback body reads the filters, calls a data function and hands the rows
 to a figure or component function; the work lives in functions that tests call
-directly (``charts.render``, ``cards.card_values``, ``sync_filters``).
+directly (``charts.render``, ``cards.render_cards``, ``sync_filters``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
-from dashboard.web.cards import card_component, card_values
+from dashboard.web.cards import render_cards
 from dashboard.web.charts import render, to_csv
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component)
@@ -181,8 +181,7 @@ def download_chart(n_clicks, filters_data, selection):
           State({"type": "cards", "page": MATCH}, "id"))
 def draw_cards(filters_data, cards_id):
     """Draw the page's headline cards for its filters."""
-    page = PAGES[cards_id["page"]]
-    return [card_component(c) for c in card_values(get_db(), filters_from_store(filters_data), page.cards)]
+    return render_cards(PAGES[cards_id["page"]].cards, filters_from_store(filters_data))
 
 
 clientside_callback(

@@ -1,22 +1,38 @@
-"""Headline cards: the value for the period, the change on the previous equal period, SPC icons."""
+"""Headline cards, declared and drawn as charts are: the value for the period, the change, SPC icons.
+
+A card is declared with keyword arguments (``Card(metric="ae_4h_pct")``): its metric says
+which ``queries/*.sql`` files it reads (``Metric.queries``); its data function
+(``headline_rows``) fetches the period, the previous equal period and the months of the
+period for all of a page's cards at once; ``disclosure.protect`` makes them safe to show;
+and its figure function (``card_component``) draws the card. ``render_cards`` is that
+path, the whole body of the cards callback. The A&E 4-hour card: ``pages/urgent_care.py``
+lists ``"ae_4h_pct"`` -> ``METRICS["ae_4h_pct"]`` reads ``queries/ae_by_period.sql`` ->
+``headline_rows`` -> ``protect`` -> ``card_component``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from functools import partial
+from typing import Any, Callable, Sequence
 
 from dash import html
 
 import pandas as pd
 
+from dashboard.web.charts import metric_field, metric_spc
 from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
-                            side_by_side_buckets)
+                                  side_by_side_buckets)
 from dashboard.store.db import Database
-from dashboard.core.disclosure import SUPPRESSED, Policy
+from dashboard.store.runtime import get_db
+from dashboard.core.disclosure import SUPPRESSED, Field, Policy, protect
 from dashboard.core.filters import Filters
 from dashboard.core.periods import Period
 from dashboard.core.metrics import METRICS, Metric
-from dashboard.settings import get_settings
-from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, spc
+from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT
+
+# The note of a card whose metric has no value for the chosen age band (Metric.shown_for).
+ALL_AGES_ONLY = "Shown for all ages only"
 
 
 @dataclass(frozen=True)
@@ -33,21 +49,69 @@ class CardValue:
     note: str = ""
 
 
-COUNT_COLUMNS = frozenset(m.value for m in METRICS.values() if m.kind == "count")
+@dataclass(frozen=True)
+class Headlines:
+    """A card data function's rows: row 0 the period, row 1 the previous equal period, then its months."""
+
+    rows: pd.DataFrame
+    has_previous: bool  # whether the data reach back over the whole previous period
 
 
-def shown_value(metric: Metric, row, age_band: str, policy: Policy):
-    """Return a metric's value for one flow-table row, protected for display."""
-    if metric.band_all_only and age_band != "all":
-        return None
-    if metric.kind == "count":
-        return policy.count(row[metric.value])
-    if metric.kind == "pct":
-        # A rate whose numerator is itself a count metric (delayed days) would give that hidden
-        # count back when multiplied by its denominator shown elsewhere: hide it with the count.
-        return policy.pct(row[metric.value], row[metric.denominator],
-                          hide_small_numerator=metric.value in COUNT_COLUMNS)
-    return policy.measure(row[metric.value], row[metric.denominator])
+class Alert(Enum):
+    """When a card is drawn as an alert (outlined in red)."""
+
+    NONE = "none"
+    ABOVE_ZERO = "above_zero"  # the figure should be 0: any count shown, or '*' (never a hidden 0), is an alert
+
+    def raised(self, value: Any) -> bool:
+        """Return whether a shown value sets off the alert."""
+        if self is Alert.ABOVE_ZERO:
+            return (isinstance(value, int) and value > 0) or value == SUPPRESSED
+        return False
+
+
+def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> Headlines:
+    """Return the unprotected rows of the metrics' cards: the period, the previous equal period, its months.
+
+    One monthly query per source spans the previous and the current period: counts,
+    numerators, denominators and bed days add up exactly over months, so the two
+    headlines and the SPC series come from it. Medians do not add up: they get a
+    query over each whole period, and a monthly one over the current period for SPC.
+    """
+    queries = tuple(dict.fromkeys(q for m in metrics for q in m.queries if q not in MEDIAN_QUERIES))
+    previous_period = filters.period.previous()
+    bounds = data_bounds(db)
+    has_previous = bounds is not None and previous_period.start >= bounds[0]
+    span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month")
+    # Medians come from the whole period, not from months (and, for a median-only query, its
+    # months over the current period, for the SPC icons): each reads the records. They and
+    # the sources' months are independent, so all run side by side at once.
+    medians = [m for m in metrics if m.kind == "median"]
+    jobs = [(m, part, period, grain) for m in medians
+            for part, period, grain in (("now", filters.period, "period"), ("before", previous_period, "period"),
+                                        ("months", filters.period, "month"))
+            if part != "months" or m.query in MEDIAN_QUERIES]
+    answers = side_by_side([partial(by_period, db, name, span, "month") for name in queries]
+                           + [partial(by_period, db, m.query, filters.with_period(period), grain)
+                              for m, _, period, grain in jobs])
+    months = side_by_side_buckets(answers[:len(queries)])
+    current = months["bucket"] >= filters.period.start
+    now, before = _totals(months[current]), _totals(months[~current])
+    monthly = months[current].reset_index(drop=True)
+    for (metric, part, _, _), frame in zip(jobs, answers[len(queries):]):
+        if part == "months":
+            monthly[metric.value] = frame[metric.value].to_numpy()
+        else:
+            (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
+    read = dict.fromkeys(c for m in metrics for c in (m.value, m.denominator) if c)
+    rows = pd.DataFrame({c: [now[c], before[c], *monthly[c].tolist()] for c in read})
+    return Headlines(rows, has_previous)
+
+
+def _totals(months: pd.DataFrame) -> dict:
+    """Return the sum of every additive column over the months (medians are filled in separately)."""
+    return {column: (float("nan") if column in MEDIAN_COLUMNS else int(months[column].sum()))
+            for column in months.columns if column != "bucket"}
 
 
 def format_value(value, unit: str = "") -> str:
@@ -79,66 +143,6 @@ def _change(metric: Metric, now, before, has_previous: bool) -> str:
     return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period"
 
 
-def card_values(db: Database, filters: Filters, keys: tuple[str, ...], policy: Policy | None = None) -> list[CardValue]:
-    """Return the protected headline of each metric for the filters.
-
-    One monthly query per source spans the previous and the current period: counts,
-    numerators, denominators and bed days add up exactly over months, so the two
-    headlines and the SPC series come from it. Medians do not add up: they get a
-    query over each whole period, and a monthly one over the current period for SPC.
-    """
-    policy = policy or Policy.from_settings()
-    metrics = [METRICS[k] for k in keys]
-    queries = tuple(dict.fromkeys(q for m in metrics for q in m.queries if q not in MEDIAN_QUERIES))
-    previous_period = filters.period.previous()
-    bounds = data_bounds(db)
-    has_previous = bounds is not None and previous_period.start >= bounds[0]
-    span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month")
-    # Medians come from the whole period, not from months (and, for a median-only query, its
-    # months over the current period, for the SPC icons): each reads the records. They and
-    # the sources' months are independent, so all run side by side at once.
-    medians = [m for m in metrics if m.kind == "median"]
-    jobs = [(m, part, period, grain) for m in medians
-            for part, period, grain in (("now", filters.period, "period"), ("before", previous_period, "period"),
-                                        ("months", filters.period, "month"))
-            if part != "months" or m.query in MEDIAN_QUERIES]
-    answers = side_by_side([partial(by_period, db, name, span, "month") for name in queries]
-                           + [partial(by_period, db, m.query, filters.with_period(period), grain)
-                              for m, _, period, grain in jobs])
-    months = side_by_side_buckets(answers[:len(queries)])
-    current = months["bucket"] >= filters.period.start
-    now, before = _totals(months[current]), _totals(months[~current])
-    monthly = months[current].reset_index(drop=True)
-    for (metric, part, _, _), frame in zip(jobs, answers[len(queries):]):
-        if part == "months":
-            monthly[metric.value] = frame[metric.value].to_numpy()
-        else:
-            (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
-    targets = get_settings().targets
-    month_rows = monthly.to_dict("records")
-    cards = []
-    for metric in metrics:
-        value = shown_value(metric, now, filters.age_band, policy)
-        prev = shown_value(metric, before, filters.age_band, policy)
-        series = [shown_value(metric, row, filters.age_band, policy) for row in month_rows]
-        plottable = [v if isinstance(v, (int, float)) else None for v in series]
-        result = spc(plottable, metric.better, targets.get(metric.key) if metric.kind == "pct" else None,
-                     lower_bound=0.0,
-                     suppressed_counts=series.count(SUPPRESSED) if metric.kind == "count" else 0)
-        note = metric.note
-        if metric.band_all_only and filters.age_band != "all":
-            note = "Shown for all ages only"
-        cards.append(CardValue(metric.key, metric.label, value, prev, _change(metric, value, prev, has_previous),
-                               result.variation, result.assurance, note))
-    return cards
-
-
-def _totals(months: pd.DataFrame) -> dict:
-    """Return the sum of every additive column over the months (medians are filled in separately)."""
-    return {column: (float("nan") if column in MEDIAN_COLUMNS else int(months[column].sum()))
-            for column in months.columns if column != "bucket"}
-
-
 _ICON = {
     "common": ("~", "icon-common"), "improvement_high": ("▲", "icon-improvement"),
     "improvement_low": ("▼", "icon-improvement"), "concern_high": ("▲", "icon-concern"),
@@ -147,9 +151,9 @@ _ICON = {
 _ASSURANCE_ICON = {"pass": ("P", "icon-pass"), "fail": ("F", "icon-fail"), "hit_and_miss": ("?", "icon-hit-miss")}
 
 
-def card_component(card: CardValue) -> html.Div:
-    """Return one headline card."""
-    metric = METRICS[card.key]
+def card_component(card: CardValue, declared: Card) -> html.Div:
+    """Return one headline card (outlined as an alert when its declaration's alert is raised)."""
+    metric = declared.definition
     icons = []
     if card.variation:
         symbol, cls = _ICON[card.variation]
@@ -159,8 +163,7 @@ def card_component(card: CardValue) -> html.Div:
         symbol, cls = _ASSURANCE_ICON[card.assurance]
         icons.append(html.Span(symbol, className=f"spc-icon {cls}", title=ASSURANCE_TEXT[card.assurance],
                                role="img", **{"aria-label": ASSURANCE_TEXT[card.assurance]}))
-    warn = card.key == "s136_under18_custody" and isinstance(card.value, int) and card.value > 0 or (
-        card.key == "s136_under18_custody" and card.value == SUPPRESSED)
+    warn = declared.alert.raised(card.value)
     return html.Div([
         html.Div([html.Span(card.label, className="kpi-label"), html.Span(icons, className="kpi-icons")],
                  className="kpi-top"),
@@ -168,3 +171,87 @@ def card_component(card: CardValue) -> html.Div:
         html.Div(card.change, className="kpi-change"),
         html.Div(card.note, className="kpi-note") if card.note else None,
     ], className="kpi-card" + (" kpi-alert" if warn else ""), id=f"kpi-{card.key}")
+
+
+CardDataFn = Callable[[Database, Filters, Sequence[Metric]], Headlines]
+CardFigureFn = Callable[[CardValue, "Card"], html.Div]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Card:
+    """A headline card: its metric (which names the .sql files read), data function, figure function, alert."""
+
+    metric: str  # a key of METRICS
+    data: CardDataFn = headline_rows  # the cards of a page with the same data function share one call
+    figure: CardFigureFn = card_component
+    alert: Alert = Alert.NONE
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ValueError(f"card: no metric {self.metric!r}")
+
+    @property
+    def key(self) -> str:
+        """Return the card's key (its metric's)."""
+        return self.metric
+
+    @property
+    def definition(self) -> Metric:
+        """Return the card's metric."""
+        return METRICS[self.metric]
+
+    @property
+    def queries(self) -> tuple[str, ...]:
+        """Return the queries/<name>.sql files the card reads."""
+        return self.definition.queries
+
+    @property
+    def field(self) -> Field:
+        """Return the protected field of the card's value (named by the card, unique on a page)."""
+        return metric_field(self.metric, name=self.metric)
+
+
+def metric_cards(*keys: str) -> tuple[Card, ...]:
+    """Return a plain card for each metric key, in order."""
+    return tuple(Card(metric=key) for key in keys)
+
+
+def card_values(cards: Sequence[Card], filters: Filters, db: Database | None = None,
+                policy: Policy | None = None) -> list[CardValue]:
+    """Return the protected headline of each card for the filters: data function -> protect -> headline."""
+    db = db or get_db()
+    policy = policy or Policy.from_settings()
+    values: dict[Card, CardValue] = {}
+    for data in dict.fromkeys(card.data for card in cards):
+        group = list(dict.fromkeys(card for card in cards if card.data is data))
+        headlines = data(db, filters, [card.definition for card in group])
+        shown = protect(headlines.rows, list(dict.fromkeys(card.field for card in group)), policy)
+        for card in group:
+            values[card] = headline(card, shown[card.field.name].tolist(), headlines.has_previous, filters)
+    return [values[card] for card in cards]
+
+
+def render_cards(cards: Sequence[Card], filters: Filters, db: Database | None = None,
+                 policy: Policy | None = None) -> list[html.Div]:
+    """Return the drawn cards for the filters (the whole body of the cards callback)."""
+    return [card.figure(value, card) for card, value in zip(cards, card_values(cards, filters, db, policy))]
+
+
+def headline(card: Card, shown: list[Any], has_previous: bool, filters: Filters) -> CardValue:
+    """Return a card's headline from its protected values: the period, the previous period, then the months."""
+    metric = card.definition
+    if not metric.shown_for(filters.age_band):
+        return CardValue(metric.key, metric.label, None, None, _change(metric, None, None, has_previous),
+                         None, None, ALL_AGES_ONLY)
+    value, previous, months = shown[0], shown[1], shown[2:]
+    result = metric_spc(metric, months)
+    return CardValue(metric.key, metric.label, value, previous, _change(metric, value, previous, has_previous),
+                     result.variation, result.assurance, metric.note)
+
+
+def shown_value(metric: Metric, row: Any, age_band: str, policy: Policy) -> Any:
+    """Return a metric's value for one flow-table row as its card shows it (protected)."""
+    if not metric.shown_for(age_band):
+        return None
+    field = metric_field(metric.key, name=metric.key)
+    return protect(pd.DataFrame([dict(row)]), (field,), policy)[field.name].tolist()[0]

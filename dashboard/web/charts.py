@@ -1,47 +1,65 @@
-"""Charts declared once and drawn by one generic callback.
+"""Charts declared once and drawn by one generic callback: the render path of a chart.
 
-A page lists its charts; each ``Chart`` says how to fetch its rows (a data
-function over ``Database`` and ``Filters``), which columns leave the server and
-how they are protected (``disclosure.Field``), and how to draw the protected rows
-(a figure function). ``render`` is the whole body of the chart callback, so
-every chart is testable without a browser: ``render(chart_id, filters)``.
+A page declares its charts (``Chart(id=..., kind=..., data=..., queries=..., fields=...,
+figure=...)``, keyword arguments only): the data function fetches the rows (reading the
+``queries/*.sql`` files named in ``queries``), ``disclosure.protect`` makes every
+``Field`` safe to show, and the figure function draws the protected rows, returning
+the figure and the note beneath it (``Drawn``). ``render`` is that path, the whole
+body of the chart callback, so every chart is testable without a browser:
+``render(chart_id, filters)``. Cards take the same three steps (``dashboard.web.cards``).
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import Enum
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
+from dashboard.web.figures import Drawn
 from dashboard.store.data import flow_table
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Field, Policy, plottable, protect
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import METRICS
+from dashboard.core.metrics import METRICS, Metric
 from dashboard.core.periods import add_months, financial_year_label
 from dashboard.store.runtime import get_db
-from dashboard.settings import AGE_BANDS, get_settings
-from dashboard.core.spc import spc
+from dashboard.settings import get_settings
+from dashboard.core.spc import SpcResult, spc
 
-DataFn = Callable[[Database, Filters], pd.DataFrame]
-FigureFn = Callable[[pd.DataFrame, Filters], dict]
+DataFn = Callable[..., pd.DataFrame]  # (db, filters, **selection) -> raw rows
+FigureFn = Callable[[pd.DataFrame, Filters], Drawn]  # (protected rows, filters) -> figure and note
 
 
-@dataclass(frozen=True)
+class ChartKind(Enum):
+    """What a chart draws, and so what its figure must show (the page tests check each kind)."""
+
+    SPC = "spc"  # an XmR chart of one measure by period: a point per bucket, mean and process limits
+    TREND = "trend"  # bars or lines by period: one category per bucket
+    BREAKDOWN = "breakdown"  # bars by category (site, reason, ward...): one bar per row charted
+    GRID = "grid"  # a heatmap of counts (hour by weekday)
+    FLOW = "flow"  # a Sankey diagram of people between stages
+
+
+@dataclass(frozen=True, kw_only=True)
 class Chart:
-    """A chart: where its rows come from, what may be shown, and how it is drawn."""
+    """A chart: where its rows come from (data function, .sql files), what may be shown, how it is drawn."""
 
     id: str
+    kind: ChartKind
     title: str
     data: DataFn
+    queries: tuple[str, ...]  # the queries/<name>.sql files the data function reads (checked by the tests)
     fields: tuple[Field, ...]
     figure: FigureFn
     description: str = ""
+    # The metric a chart shows, if one: its rules (for example "all ages only") apply to the chart.
+    metric: str | None = None
     # Column whose total says whether there is any activity to show (default: first count field).
     activity: str | None = None
     empty_text: str = "No activity for this selection."
@@ -74,6 +92,10 @@ class Chart:
         if self.activity:
             return self.activity
         return next((f.num or f.name for f in self.fields if f.kind in ("count", "pct")), None)
+
+    def shown_for(self, filters: Filters) -> bool:
+        """Return whether the chart has anything to show for the filters' age band (its metric's rule)."""
+        return self.metric is None or METRICS[self.metric].shown_for(filters.age_band)
 
 
 @dataclass
@@ -108,28 +130,36 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
            selection: dict[str, Any] | None = None, table: bool = True) -> Rendered:
     """Return the protected figure and table of a chart for the filters (and drill-down selection).
 
-    With `table` False only the figure and note are wanted (the table view is closed): the
-    table comes back empty, and a chart with ``figure_data`` skips its table-only columns.
+    The render path: data function -> ``protect`` -> figure function. With `table` False only the
+    figure and note are wanted (the table view is closed): the table comes back empty, and a chart
+    with ``figure_data`` skips its table-only columns.
     """
     chart = CHARTS[chart_id]
+    no_rows = _no_rows(tuple(f.label for f in chart.fields))
+    if not chart.shown_for(filters):  # e.g. occupancy under an age band: nothing to fetch
+        return _nothing_to_show(chart, filters, no_rows)
     policy = policy or Policy.from_settings()
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
     raw = data(db or get_db(), filters, **selection)
     activity = chart.activity_column()
-    no_rows = _no_rows(tuple(f.label for f in chart.fields))
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
-        text = f"{chart.empty_text} ({band_text(filters)}, {filters.period.label()})"
-        return Rendered(figures.message_figure(text), no_rows, text, True)
+        return _nothing_to_show(chart, filters, no_rows)
     shown = protect(raw, fields, policy)
-    figure = chart.figure(shown, filters)
-    if figures.only_suppressed(figure):  # an axis of '*' alone reads as broken: say why, point to the table
-        figure = all_suppressed(figure.get("note", ""))
+    drawn = chart.figure(shown, filters)
+    if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
+        drawn = all_suppressed(drawn.note)
     table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
-    note = figure.pop("note", "")
+    note = drawn.note
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()
-    return Rendered(figure, table, note)
+    return Rendered(drawn.figure, table, note)
+
+
+def _nothing_to_show(chart: Chart, filters: Filters, no_rows: pd.DataFrame) -> Rendered:
+    """Return the message a chart gives when the selection has no activity (or is not one it shows)."""
+    text = f"{chart.empty_text} ({band_text(filters)}, {filters.period.label()})"
+    return Rendered(figures.message_figure(text), no_rows, text, True)
 
 
 @lru_cache(maxsize=256)
@@ -173,30 +203,60 @@ def with_labels(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 
 def metric_field(key: str, name: str = "value") -> Field:
-    """Return the protected field that shows metric `key` (a count, % or median)."""
+    """Return the protected field that shows metric `key` (a count, % or median).
+
+    A rate whose numerator is a count metric of its own (delayed days, published on a card) hides
+    a small numerator too: the rate times its denominator shown elsewhere would give the count back.
+    """
     m = METRICS[key]
     if m.kind == "count":
         return Field(m.value, m.label, "count")
     if m.kind == "pct":
-        return Field(name, m.label, "pct", num=m.value, den=m.denominator, unit="%")
+        return Field(name, m.label, "pct", num=m.value, den=m.denominator, unit="%",
+                     hide_small_numerator=m.value in COUNT_COLUMNS)
     return Field(m.value, m.label, "measure", den=m.denominator, unit=m.unit)
 
 
+COUNT_COLUMNS = frozenset(m.value for m in METRICS.values() if m.kind == "count")
+
+
+def spc_reading(values: Sequence[float | None], *, better: str | None, target: float | None = None,
+                percent: bool = False, suppressed_counts: int = 0) -> SpcResult:
+    """Return the SPC reading of shown values: a card's icons and a chart's limits make this one call.
+
+    Limits are clipped to what the measure can take: 0 and up, and at most 100 for a percentage.
+    `suppressed_counts`: how many points are counts hidden as small numbers (dashboard.core.spc).
+    """
+    bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if percent else {"lower_bound": 0.0}
+    return spc(values, better, target, **bounds, suppressed_counts=suppressed_counts)
+
+
+def metric_spc(metric: Metric, shown: Sequence[Any]) -> SpcResult:
+    """Return the SPC reading of a metric's shown values by period ('*' where suppressed), against its target."""
+    return spc_reading(plottable(shown), better=metric.better, target=get_settings().targets.get(metric.key),
+                       percent=metric.kind == "pct",
+                       suppressed_counts=sum(v == SUPPRESSED for v in shown) if metric.kind == "count" else 0)
+
+
 def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str = "", better: str | None = None,
-                     target: float | None = None, percent: bool = False, count: bool = False) -> dict:
+                     target: float | None = None, percent: bool = False, count: bool = False) -> Drawn:
     """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
 
     `better` is the direction of improvement ('up', 'down' or None); a percentage is bounded by 0 and 100.
     `count`: the column is a count, so suppressed points can withhold the limits (dashboard.core.spc).
     """
-    values = plottable(shown[column])
     suppressed = [v == SUPPRESSED for v in shown[column]]
-    bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if percent else {"lower_bound": 0.0}
-    result = spc(values, better, target, **bounds, suppressed_counts=sum(suppressed) if count else 0)
+    values = plottable(shown[column])
+    result = spc_reading(values, better=better, target=target, percent=percent,
+                         suppressed_counts=sum(suppressed) if count else 0)
+    return _spc_drawn(shown, values, suppressed, result, name=name, unit=unit, target=target)
+
+
+def _spc_drawn(shown: pd.DataFrame, values: list[float | None], suppressed: list[bool], result: SpcResult, *,
+               name: str, unit: str, target: float | None) -> Drawn:
     fig = figures.spc_figure(shown["period"], values, result, name=name, unit=unit, target=target,
                              suppressed=suppressed)
-    fig["note"] = figures.variation_text(result)
-    return fig
+    return Drawn(fig, figures.variation_text(result))
 
 
 def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, description: str = "") -> Chart:
@@ -205,32 +265,26 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
     value_field = metric_field(key)
     # Secondary suppression (disclosure module docstring): the buckets of a count add up to its card
     # for the period, and `records` (the base of a rate or median) to the base of the card's figure.
-    # A rate whose numerator is a count metric of its own (published on a card) hides a small numerator.
     if value_field.kind == "count":
         value_field = replace(value_field, partition=True)
-    elif value_field.kind == "pct" and any(m.kind == "count" and m.value == metric.value for m in METRICS.values()):
-        value_field = replace(value_field, hide_small_numerator=True)
     n_field = Field("records", "Records", "count", partition=True) if metric.denominator else None
 
     def data(db: Database, filters: Filters) -> pd.DataFrame:
         frame = with_labels(flow_table(db, filters, queries=metric.queries), filters)
         if metric.denominator:
             frame = frame.assign(records=frame[metric.denominator])
-        if metric.band_all_only and filters.age_band != "all":
-            return frame.iloc[0:0]
         return frame
 
-    def figure(shown: pd.DataFrame, filters: Filters) -> dict:
-        return spc_trend_figure(shown, value_field.name, name=metric.label, unit=metric.unit, better=metric.better,
-                                target=get_settings().targets.get(key), percent=metric.kind == "pct",
-                                count=metric.kind == "count")
+    def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
+        column = shown[value_field.name]
+        result = metric_spc(metric, column)
+        return _spc_drawn(shown, plottable(column), [v == SUPPRESSED for v in column], result, name=metric.label,
+                          unit=metric.unit, target=get_settings().targets.get(key))
 
     fields = (Field("period", "Period"), value_field) + ((n_field,) if n_field else ())
     empty = f"No {metric.label.lower()} data for this selection."
     if metric.band_all_only:
         empty = f"{metric.label} is shown for all ages only: capacity is not split by age band."
-    return Chart(chart_id or f"spc-{key}", title or metric.label, data, fields, figure,
-                 description or metric.note, activity=metric.denominator or metric.value, empty_text=empty)
-
-
-AGE_BAND_LABELS = {band: ("All ages" if band == "all" else band) for band in AGE_BANDS}
+    return Chart(id=chart_id or f"spc-{key}", kind=ChartKind.SPC, title=title or metric.label, data=data,
+                 queries=metric.queries, fields=fields, figure=figure, description=description or metric.note,
+                 metric=key, activity=metric.denominator or metric.value, empty_text=empty)

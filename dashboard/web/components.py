@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.web import figures
+from dashboard.web.cards import Card
 from dashboard.web.charts import CHARTS, Chart, band_text
 from dashboard.store.data import data_bounds
 from dashboard.core.disclosure import explain
@@ -24,18 +25,23 @@ from dashboard.settings import AGE_BANDS, GRAINS
 APP_TITLE = "Mental health flow"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Page:
-    """A page declared as data: its cards (metric keys) and rows of charts (ids, widths)."""
+    """A page declared as data: its cards (declarations) and rows of charts (ids, widths)."""
 
     id: str
     path: str
     title: str
     intro: str
-    cards: tuple[str, ...]
+    cards: tuple[Card, ...]
     rows: tuple[tuple[tuple[str, int], ...], ...]
     audience: str = ""
     extra: Any = None  # page-specific components placed after the cards
+
+    @property
+    def card_keys(self) -> tuple[str, ...]:
+        """Return the keys of the page's cards (their metrics), in order."""
+        return tuple(card.key for card in self.cards)
 
 
 PAGES: dict[str, Page] = {}

@@ -7,6 +7,7 @@ function returns a fresh dict, so no layout is ever shared or mutated.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from dashboard.core.disclosure import SUPPRESSED, plottable
@@ -42,6 +43,26 @@ CONFIG = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+
+@dataclass
+class Drawn:
+    """What a figure function returns: the Plotly figure, and the note shown beneath it (plain text)."""
+
+    figure: dict[str, Any]
+    note: str = ""
+
+
+# The colour of every reference line and target (a red dotted line).
+REFERENCE_RED = "#DA291C"
+
+
+def reference_line(x: float, width: float | None = None) -> dict[str, Any]:
+    """Return a vertical red dotted line at `x` across the plot (a target or standard on a horizontal bar chart)."""
+    line: dict[str, Any] = {"color": REFERENCE_RED, "dash": "dot"}
+    if width is not None:
+        line["width"] = width
+    return {"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1, "line": line}
 
 
 def base_layout(**overrides: Any) -> dict[str, Any]:
@@ -158,7 +179,7 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
             "xanchor": "left", "yanchor": "bottom", "align": "left", "font": {"size": 12, "color": CONCERN}})
     if target is not None:
         data.append({"type": "scatter", "mode": "lines", "name": f"Target {_fmt(target, unit)}", "x": labels,
-                     "y": [target] * len(labels), "line": {"color": "#DA291C", "width": 1.5, "dash": "dot"},
+                     "y": [target] * len(labels), "line": {"color": REFERENCE_RED, "width": 1.5, "dash": "dot"},
                      "hovertemplate": f"Target: {_fmt(target, unit)}<extra></extra>"})
     if hidden:
         data.append(_suppressed_marks([labels[i] for i in hidden], [0] * len(hidden),

@@ -337,19 +337,16 @@ def _bad_request(reason: str) -> Response:
     return Response("Bad request.\n", 400, mimetype="text/plain")
 
 
-def _known_ids() -> dict[str, Callable[[], Mapping[str, Any]]]:
-    """Return id keys whose values must name something the server declared (chart, page)."""
-    from dashboard.web.charts import CHARTS
-    from dashboard.web.components import PAGES
-
-    return {"chart": lambda: CHARTS, "page": lambda: PAGES}
+# Id keys whose values must name something the server declared: {"chart": CHARTS, "page": PAGES},
+# given by the composition root (dashboard.web.app), which owns the registries.
+KnownIds = Mapping[str, Mapping[str, Any]]
 
 
 # Stores the server writes and the browser echoes back: their shape, checked before any callback runs.
 STORE_SHAPES: dict[tuple[str, str], tuple[type, ...]] = {("page-filters", "data"): (dict, type(None))}
 
 
-def _id_problem(component_id: Any, known: Mapping[str, Callable[[], Mapping[str, Any]]]) -> str | None:
+def _id_problem(component_id: Any, known: KnownIds) -> str | None:
     if isinstance(component_id, str):
         return None if len(component_id) <= 200 else "id too long"
     if not isinstance(component_id, dict) or not component_id:
@@ -360,12 +357,12 @@ def _id_problem(component_id: Any, known: Mapping[str, Callable[[], Mapping[str,
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or \
                 (isinstance(value, str) and len(value) > 200):
             return f"bad value for id key {key[:20]!r}"
-        if key in known and isinstance(value, str) and value not in known[key]():
+        if key in known and isinstance(value, str) and value not in known[key]:
             return f"unknown {key} {value[:40]!r}"
     return None
 
 
-def _item_problem(item: Any, known: Mapping[str, Callable[[], Mapping[str, Any]]], with_value: bool) -> str | None:
+def _item_problem(item: Any, known: KnownIds, with_value: bool) -> str | None:
     if isinstance(item, list):  # an ALL wildcard: a list of items
         for sub in item:
             problem = _item_problem(sub, known, with_value)
@@ -430,13 +427,15 @@ def _spec_problem(kind: str, specs: list[dict[str, str]], items: Any) -> str | N
     return None
 
 
-def callback_request_problem(body: Any, callback_map: Mapping[str, Any] | None) -> str | None:
+def callback_request_problem(body: Any, callback_map: Mapping[str, Any] | None,
+                             known: KnownIds | None = None) -> str | None:
     """Return why a /_dash-update-component body is not a request this app's pages could send (None: fine).
 
     Checks the Dash protocol's shape, that the callback exists and the request's outputs, inputs
     and state match its definition, that ids name what the server declared, and the shape of the
     stores the server wrote. Values themselves are checked by the callbacks (dashboard.core.filters).
     """
+    known = known or {}
     if not isinstance(body, dict):
         return "body is not a JSON object"
     output = body.get("output")
@@ -447,7 +446,6 @@ def callback_request_problem(body: Any, callback_map: Mapping[str, Any] | None) 
         callback = callback_map.get(output)
         if callback is None:
             return "no such callback"
-    known = _known_ids()
     for key, with_value in (("outputs", False), ("inputs", True), ("state", True)):
         items = body.get(key, [])
         if not isinstance(items, (list, dict)):
@@ -497,12 +495,15 @@ def _dash_and_server(target: Any) -> tuple[Any, Flask]:
     return next((c for c in candidates if getattr(c, "server", None) is target), None), target
 
 
-def install(target: Any, auth: AuthConfig | None = None) -> AuthConfig:
+def install(target: Any, auth: AuthConfig | None = None, known_ids: KnownIds | None = None) -> AuthConfig:
     """Install authentication (when configured), security headers, error pages and callback checks.
 
     `target` is the Dash app (preferred: its inline-script hashes go into the CSP)
-    or its Flask server. Returns the auth settings in force.
+    or its Flask server. `known_ids`: for an id key (e.g. "chart"), the registry its values
+    must be in; read on each request, so a registry may fill after install. Returns the
+    auth settings in force.
     """
+    known = known_ids or {}
     dash_app, server = _dash_and_server(target)
     config = auth or AuthConfig.from_env()
     policy = _Policy(dash_app)
@@ -522,7 +523,7 @@ def install(target: Any, auth: AuthConfig | None = None) -> AuthConfig:
             return None
         body = request.get_json(silent=True)
         callback_map = getattr(dash_app, "callback_map", None) if dash_app is not None else None
-        problem = callback_request_problem(body, callback_map)
+        problem = callback_request_problem(body, callback_map, known)
         return _bad_request(problem) if problem else None
 
     @server.after_request
