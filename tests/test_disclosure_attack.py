@@ -146,7 +146,7 @@ def periods_and_cards(attacker: Attacker, db) -> None:
         for band, (i, j) in itertools.product(("all", *BANDS), itertools.combinations_with_replacement(range(6), 2)):
             period = Period(WINDOW[i], WINDOW[j])
             before = period.previous()
-            for card in card_values(db, Filters(band, period, "month"), page.cards, attacker.policy):
+            for card in card_values(page.cards, Filters(band, period, "month"), db, attacker.policy):
                 metric = METRICS[card.key]
                 for shown, span in ((card.value, period), (card.previous, before)):
                     if metric.kind == "count":
