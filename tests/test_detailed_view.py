@@ -1,5 +1,5 @@
 """The detailed view: exact figures for users the operator names, marked on every page and download,
-and never served to anyone else (the app is driven through its own server with the Flask test client).
+and never served to anyone else (the app runs as an operator starts it, on 127.0.0.1, threaded).
 
 Alice is granted the detailed view (``MHFLOW_DETAILED_USERS``), Bob is not. Both ask the same
 views at the same time, from many threads: every answer must be the one their own view gives
@@ -8,7 +8,10 @@ asked alone, so no cache, shared dict or thread carries a detailed answer to Bob
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED
 
-from tests.test_security import chart_request, download_request, page_request
+from tests.test_security import ROOT, Client, _free_port, _wait, chart_request, download_request, page_request
 
 PASSWORD = "a long enough passphrase"
 STORE = {"age_band": "0-17", "start": "2025-01", "end": "2025-06", "grain": "month"}
@@ -26,8 +29,7 @@ PAGES_ASKED = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed
 
 
 def basic(user: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + b64encode(f"{user}:{PASSWORD}".encode()).decode(),
-            "Content-Type": "application/json"}
+    return {"Authorization": "Basic " + b64encode(f"{user}:{PASSWORD}".encode()).decode()}
 
 
 def cards_request(store, page: str) -> dict:
@@ -42,22 +44,37 @@ def cards_request(store, page: str) -> dict:
 
 @pytest.fixture(scope="module")
 def server(generated_data):
-    """Return the app's Flask server with basic auth: alice (detailed) and bob (protected)."""
-    from dashboard.web.app import create_app, prepare
-
+    """Return the address of the app served with basic auth: alice (detailed) and bob (protected)."""
     hashed = generate_password_hash(PASSWORD)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MHFLOW_AUTH", "basic")
-        patch.setenv("MHFLOW_AUTH_USERS", f"alice:{hashed},bob:{hashed}")
-        patch.setenv("MHFLOW_DETAILED_USERS", "alice")
-        app = prepare(create_app(generated_data))
-    return app.server
+    env = {**os.environ, "MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": f"alice:{hashed},bob:{hashed}",
+           "MHFLOW_DETAILED_USERS": "alice"}
+    port = _free_port()
+    # The request log is not read: it goes nowhere rather than fill a pipe and stall the server.
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--data", str(generated_data),
+                             "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(proc, base)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
-def ask(server, user: str, body: dict) -> str:
-    response = server.test_client().post("/_dash-update-component", data=json.dumps(body), headers=basic(user))
-    assert response.status_code == 200, response.data[:200]
-    return response.get_data(as_text=True)
+def get(server: str, user: str | None, path: str) -> tuple[int, str]:
+    status, _, text = Client(server, basic(user) if user else {}).request(path)
+    return status, text
+
+
+def ask(server: str, user: str | None, body: dict, path: str = "/_dash-update-component",
+        headers: dict[str, str] | None = None) -> str:
+    status, _, text = Client(server, basic(user) if user else {}).request(path, body, headers)
+    assert status == 200, (status, text[:200])
+    return text
 
 
 def requests() -> list[tuple[str, dict]]:
@@ -90,9 +107,8 @@ def test_every_page_made_in_the_detailed_view_says_so_and_no_other_does(server):
         assert DETAILED_MARK in alice and "detailed-banner" in alice, path
         assert DETAILED_MARK not in bob and "detailed-banner" not in bob, path
     # The footer (in the shell every page shares) says it too.
-    client = server.test_client()
-    assert DETAILED_MARK in client.get("/_dash-layout", headers=basic("alice")).get_data(as_text=True)
-    assert DETAILED_MARK not in client.get("/_dash-layout", headers=basic("bob")).get_data(as_text=True)
+    assert DETAILED_MARK in get(server, "alice", "/_dash-layout")[1]
+    assert DETAILED_MARK not in get(server, "bob", "/_dash-layout")[1]
 
 
 @pytest.mark.parametrize("chart", CHARTS_ASKED)
@@ -125,9 +141,9 @@ def test_both_kinds_of_user_asking_the_same_views_at_once_each_get_their_own_vie
 
 def test_a_browser_cannot_ask_for_the_detailed_view(server):
     prying = {**STORE, "view": "detailed", "detailed": True, "policy": "detailed"}
-    headers = {**basic("bob"), "X-Remote-Groups": "mh-managers", "X-View": "detailed", "Cookie": "view=detailed"}
-    response = server.test_client().post("/_dash-update-component?view=detailed",
-                                         data=json.dumps(chart_request(prying, "uec-sites")), headers=headers)
-    assert DETAILED_MARK not in response.get_data(as_text=True)
+    headers = {"X-Remote-Groups": "mh-managers", "X-View": "detailed", "Cookie": "view=detailed"}
+    answer = ask(server, "bob", chart_request(prying, "uec-sites"), "/_dash-update-component?view=detailed", headers)
+    assert DETAILED_MARK not in answer
     # Without credentials there is no view at all.
-    assert server.test_client().post("/_dash-update-component", data=json.dumps(chart_request(STORE))).status_code == 401
+    status, _, _ = Client(server).request("/_dash-update-component", chart_request(STORE))
+    assert status == 401
