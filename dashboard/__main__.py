@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics]``.
+"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics|spc]``.
 
 With no sub-command it serves the app (generating data first when the data
 folder is empty), which is the README's one start command.
@@ -9,13 +9,22 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from dashboard.settings import AGE_BANDS, DEFAULT_AGE_BAND, SettingError, get_settings
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit status 2 (the contract)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the error as one line and exit 2."""
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     settings = get_settings()
-    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(prog="python -m dashboard", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
 
     serve = sub.add_parser("serve", help="serve the dashboard (the default)")
@@ -41,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     met.add_argument("--start", help="first month YYYY-MM (default: 12 months before --end)")
     met.add_argument("--end", help="last month YYYY-MM (default: the last month in the data)")
     met.add_argument("--age-band", default=DEFAULT_AGE_BAND, help=f"one of {', '.join(AGE_BANDS)}")
+
+    spc = sub.add_parser("spc", help="read CSV 'period,value' on stdin, print its SPC reading as JSON")
+    spc.add_argument("--better", choices=("higher", "lower", "neither"), default="neither",
+                     help="the direction of improvement (default: neither)")
+    spc.add_argument("--target", type=float, help="target for the assurance icon")
+    spc.add_argument("--recalc-at", action="append", default=[], metavar="YYYY-MM",
+                     help="recalculate the limits from this month (repeatable)")
+    spc.add_argument("--baseline", type=int, help="fix the limits from the first N points")
+    spc.add_argument("--shift-run", type=int, default=settings.spc_shift_run,
+                     help=f"points in a shift (default {settings.spc_shift_run})")
+    spc.add_argument("--trend-run", type=int, default=settings.spc_trend_run,
+                     help=f"points in a trend (default {settings.spc_trend_run})")
     return parser
 
 
@@ -66,6 +87,23 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         print(json.dumps(metrics_json(args.data, args.start, args.end, args.age_band), indent=2))
     except (ValueError, FileNotFoundError) as exc:
         return _fail(str(exc).splitlines()[0])
+    return 0
+
+
+def cmd_spc(args: argparse.Namespace) -> int:
+    """Print the SPC reading of the series on stdin as JSON; return the exit status."""
+    from dashboard.core.spc import SpcOptions
+    from dashboard.core.spc_report import spc_report
+
+    settings = get_settings()
+    try:
+        options = SpcOptions(args.shift_run, args.trend_run, settings.spc_min_points, settings.spc_conflict)
+        report = spc_report(sys.stdin.read(), better=args.better, target=args.target, recalc_at=args.recalc_at,
+                            baseline=args.baseline, options=options)
+    except ValueError as exc:
+        return _fail(str(exc).replace("shift_run", "--shift-run").replace("trend_run", "--trend-run")
+                     .replace("baseline must", "--baseline must").splitlines()[0])
+    print(json.dumps(report, indent=2))
     return 0
 
 
@@ -121,6 +159,8 @@ def _run(argv: list[str] | None) -> int:
         return cli_load(args.dir, args.data)
     if args.command == "metrics":
         return cmd_metrics(args)
+    if args.command == "spc":
+        return cmd_spc(args)
     return _fail(f"unknown command {args.command}")
 
 

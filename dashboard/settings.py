@@ -145,6 +145,14 @@ class Settings:
     duckdb_threads: int = field(default_factory=lambda: _number("DUCKDB_THREADS", "2", int, *DUCKDB_THREADS_RANGE))
     duckdb_memory_limit: str = field(default_factory=_memory_limit)
     targets: dict[str, float] = field(default_factory=_env_targets)
+    # Making Data Count's rules (dashboard.core.spc): run lengths of a shift and a trend, the
+    # points an XmR chart needs before it has limits, and which signal a point that breaks rules
+    # in both directions shows ('improvement' as MDC's Single Chart Tool, 'concern', or 'rank').
+    spc_shift_run: int = field(default_factory=lambda: _number("SPC_SHIFT_RUN", "6", int, 3, 15))
+    spc_trend_run: int = field(default_factory=lambda: _number("SPC_TREND_RUN", "6", int, 3, 15))
+    spc_min_points: int = field(default_factory=lambda: _number("SPC_MIN_POINTS", "13", int, 2, 100))
+    spc_conflict: str = field(default_factory=lambda: _choice("SPC_CONFLICT", "improvement",
+                                                              ("improvement", "concern", "rank")))
 
 
 def get_settings() -> Settings:

@@ -15,7 +15,7 @@ from dashboard.web import figures
 from dashboard.web.breakdowns import (categories, mostly_hidden, noted, split_whole_period, whole_period_mix,
                                       with_whole_period)
 from dashboard.web.cards import Alert, Card, metric_cards
-from dashboard.web.charts import Chart, ChartKind, register, spc_chart, with_labels
+from dashboard.web.charts import Chart, ChartKind, rare_event_chart, register, spc_chart, with_labels
 from dashboard.web.components import Page, publish
 from dashboard.store.data import breakdown, by_period
 from dashboard.store.db import Database
@@ -338,6 +338,8 @@ REPEAT = Chart(
 
 register(
     spc_chart("s136_detentions", "pos-detentions", "Section 136 detentions"),
+    rare_event_chart("s136_under18_custody", "pos-t-under18", "Time between under-18s taken to police custody"),
+    rare_event_chart("s136_over_limit", "pos-t-over-limit", "Time between detentions over the legal limit"),
     UNDER18_CUSTODY, PLACE_MIX, CONVEYANCE_TREND, OVER_LIMIT, OUTCOME_MIX, INTOXICATION, ETHNICITY, REPEAT,
 )
 
@@ -351,6 +353,7 @@ PAGE = publish(Page(
            *metric_cards("s136_police_custody_pct", "s136_ambulance_pct", "s136_over_limit", "s136_admitted_pct")),
     rows=((("pos-detentions", 6), ("pos-under18", 6)),
           (("pos-place-mix", 12),),
+          (("pos-t-under18", 6), ("pos-t-over-limit", 6)),
           (("pos-conveyance", 6), ("pos-over-limit", 6)),
           (("pos-outcomes", 6), ("pos-intoxication", 6)),
           (("pos-ethnicity", 6), ("pos-repeat", 6))),

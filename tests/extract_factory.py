@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.extracts.schema import EXTRACTS
+from dashboard.extracts.schema import ALL_EXTRACTS as EXTRACTS
 
 TODAY = date(2025, 6, 30)
 

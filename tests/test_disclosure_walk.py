@@ -42,7 +42,7 @@ import pandas as pd
 import pytest
 
 from dashboard.web import cards as cards_module
-from dashboard.web.charts import CHARTS, Chart, render, to_csv
+from dashboard.web.charts import CHARTS, Chart, ChartKind, render, to_csv
 from dashboard.core.disclosure import SUPPRESSED, Field, Policy
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS
@@ -236,7 +236,8 @@ def test_every_chart_shows_no_small_count_and_no_rate_on_a_small_base(chart_id, 
                                                 monkeypatch))
                 assert after == before, f"{where}: output depends on a hidden value ({_first_difference(before, after)})"
     # The walk is only a proof if the data set exercised it.
-    assert checked_hidden or chart_id in NEVER_SMALL, f"{chart_id}: no small number met in the walk"
+    assert checked_hidden or chart_id in NEVER_SMALL or chart_id in WALKED_ELSEWHERE, \
+        f"{chart_id}: no small number met in the walk"
 
 
 # Charts whose rows are never small (nothing hidden to perturb), and why.
@@ -244,6 +245,15 @@ NEVER_SMALL = {
     "ip-occupancy": "bed days of the whole home system against commissioned bed days: hundreds a month",
     "overview-occupancy": "the same chart on the overview",
     "ip-ward-occupancy": "bed days of a ward over at least a month, all ages only",
+    "spc-board": "text read from the metrics' protected trends (charts.trend_reading_of): no count of its own",
+    "spc-changes": "text read from the metrics' protected trends: no count of its own",
+}
+
+
+# Charts whose small numbers the generated data rarely holds, walked on small rows elsewhere.
+WALKED_ELSEWHERE = {
+    "pos-t-under18": "tests/test_trend.py::test_a_rare_event_chart_depends_on_no_hidden_count",
+    "pos-t-over-limit": "tests/test_trend.py::test_a_rare_event_chart_depends_on_no_hidden_count",
 }
 
 
@@ -416,18 +426,20 @@ RECOMMENDED: dict[str, dict[str, dict[str, Any]]] = {
     "rec-followup-timing": {"discharges": COLUMN},
     "rec-ward-type": {"discharges": COLUMN},
 }
-# Every SPC chart of a count: its buckets add up to the card for the period (and `records`, the
-# base of a rate, to the base of the card's rate). A rate whose numerator is a count card of its
-# own hides a small numerator.
+# Every SPC chart of a count: it runs over the history to the period's end, and within each span
+# (the chosen period, the previous equal period, earlier) its buckets add up to a card (the period's,
+# the previous period's), as `records`, the base of a rate, adds up to the base of the card's rate.
+# A rate whose numerator is a count card of its own hides a small numerator.
+SPAN = {"partition": "span"}
 for _id, _chart in list(CHARTS.items()):
     if _id in RECOMMENDED:
         continue
     _names = {f.name for f in _chart.fields}
-    if "period" in _names and "records" in _names:
-        RECOMMENDED[_id] = {"records": COLUMN}
-    elif "period" in _names and len(_chart.fields) == 2 and _chart.fields[1].kind == "count":
-        RECOMMENDED[_id] = {_chart.fields[1].name: COLUMN}
-RECOMMENDED["dtoc-pct"] = {"records": COLUMN, "value": {"hide_small_numerator": True}}
+    if _chart.kind is ChartKind.SPC and "records" in _names:
+        RECOMMENDED[_id] = {"records": SPAN}
+    elif _chart.kind is ChartKind.SPC and _chart.fields[3].kind == "count":
+        RECOMMENDED[_id] = {_chart.fields[3].name: SPAN}
+RECOMMENDED["dtoc-pct"] = {"records": SPAN, "value": {"hide_small_numerator": True}}
 
 
 def declared(chart: Chart, flags: dict[str, dict[str, Any]]) -> Chart:

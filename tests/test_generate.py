@@ -73,8 +73,8 @@ def test_window_covers_whole_years_ending_at_end_month() -> None:
 
 def test_writes_every_extract_once_and_returns_row_counts(generated: tuple[Path, dict[str, int]]) -> None:
     out, counts = generated
-    assert set(counts) == set(schema.EXTRACTS)
-    for name, ext in schema.EXTRACTS.items():
+    assert set(counts) == set(schema.ALL_EXTRACTS)  # the six extracts and the service_changes register
+    for name, ext in schema.ALL_EXTRACTS.items():
         files = sorted(p.name for p in (out / name).iterdir())
         assert files == ["part-0.parquet"], f"{name}: stray files {files}"  # no temporary left behind
         assert pq.ParquetFile(_file(out, name)).metadata.num_rows == counts[name]
@@ -85,7 +85,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(out: Path, tmp
     again, other = tmp_path / "again", tmp_path / "other"
     generate(again, population=POPULATION, seed=SEED, end_month=END_MONTH, progress=False)
     generate(other, population=POPULATION, seed=SEED + 1, end_month=END_MONTH, progress=False)
-    for name in schema.EXTRACTS:
+    for name in schema.ALL_EXTRACTS:
         assert _file(out, name).read_bytes() == _file(again, name).read_bytes(), name
     for name in ("ae_attendances", "liaison_referrals", "s136_detentions", "inpatient_stays", "delayed_transfers"):
         assert _file(out, name).read_bytes() != _file(other, name).read_bytes(), name
@@ -397,3 +397,34 @@ def test_beds_delays_and_occupancy(con: duckdb.DuckDBPyConnection) -> None:
     # A 50,000-person system has a dozen beds, so overflow is high; at 1M occupancy is ~94%.
     assert 55 <= 100 * in_area / available <= 100
     assert 3 <= 100 * delayed / occupied <= 13
+
+
+def test_the_register_names_three_changes_dated_in_the_window_and_is_valid(out: Path) -> None:
+    from dashboard.extracts.validate import check_dir
+    from dashboard.store.loading import metric_keys
+
+    rows = pq.read_table(_file(out, "service_changes")).to_pylist()
+    assert [r["change_id"] for r in rows] == ["CH001", "CH002", "CH003"]
+    assert all(START < r["starts_on"] < EXTRACT_DATE and r["starts_on"].day == 1 for r in rows)
+    assert [r["recalculate"] for r in rows] == [True, False, True]
+    capacity = pq.read_table(_file(out, "ward_capacity")).to_pylist()
+    closed = {c["valid_to"] for c in capacity if c["valid_to"] is not None}
+    assert any((rows[2]["starts_on"] - day).days == 1 for day in closed)  # the day after a ward's last
+    report = check_dir(out, EXTRACT_DATE, metric_keys=metric_keys())
+    assert report.ok, [p.message() for p in report.problems]
+
+
+def test_street_triage_and_the_new_place_of_safety_move_the_detentions() -> None:
+    import numpy as np
+
+    from dashboard.extracts.generate.changes import Register
+
+    reg = Register(street_triage_day=100, place_of_safety_day=200, seed=7)
+    days = np.repeat([99, 100], 20_000)
+    diverted = reg.diverted(days)
+    assert not diverted[:20_000].any() and 0.19 < diverted[20_000:].mean() < 0.21  # a fifth from day 100
+    assert (reg.diverted(days) == diverted).all()  # its own generator: the same every time
+    place = np.repeat([2, 2, 1], 20_000)  # custody before and from the opening, and an emergency department
+    moved = reg.place_of_safety(place, np.repeat([199, 200, 200], 20_000))
+    assert (moved[:20_000] == 2).all() and (moved[40_000:] == 1).all()
+    assert set(moved[20_000:40_000]) == {0, 2} and 0.19 < (moved[20_000:40_000] == 2).mean() < 0.21

@@ -180,8 +180,8 @@ def test_source_changed_during_load_is_rejected(tmp_path: Path, served: Path,
     source = write_parquet(tmp_path / "incoming")
     real_check = loading.check_dir
 
-    def check_then_change(path: Path, today=None):  # type: ignore[no-untyped-def]
-        report = real_check(path, today)
+    def check_then_change(path: Path, today=None, **options):  # type: ignore[no-untyped-def]
+        report = real_check(path, today, **options)
         rows = good_rows()
         rows["ae_attendances"] = rows["ae_attendances"][:1]
         write_parquet(path, rows)  # the sender overwrites the folder after validation

@@ -29,6 +29,32 @@ def test_an_unrelated_variable_does_not_rebuild_the_settings(monkeypatch: pytest
     assert get_settings() is first
 
 
+def test_spc_rule_settings_are_read_and_used_by_the_charts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.core.spc import spc
+
+    values = [12, 10] * 4 + [13, 14, 13, 14, 13, 14] + [10, 12]  # 16 points, six in a row above the mean
+    assert get_settings().spc_shift_run == 6 and get_settings().spc_min_points == 13
+    assert any("shift" in rules for rules in spc(values).rules)
+    monkeypatch.setenv("MHFLOW_SPC_SHIFT_RUN", "7")
+    assert get_settings().spc_shift_run == 7
+    assert not any("shift" in rules for rules in spc(values).rules)
+    monkeypatch.setenv("MHFLOW_SPC_MIN_POINTS", "20")
+    assert not spc(values).enough_points
+    monkeypatch.setenv("MHFLOW_SPC_CONFLICT", "Rank")
+    assert get_settings().spc_conflict == "rank"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SPC_SHIFT_RUN", "two"), ("SPC_SHIFT_RUN", "2"), ("SPC_TREND_RUN", "16"), ("SPC_MIN_POINTS", "1"),
+    ("SPC_CONFLICT", "first"),
+])
+def test_an_spc_setting_outside_its_values_stops_with_a_clear_message(monkeypatch: pytest.MonkeyPatch,
+                                                                     name: str, value: str) -> None:
+    monkeypatch.setenv(f"MHFLOW_{name}", value)
+    with pytest.raises(ValueError, match=f"^MHFLOW_{name}=.* is not allowed: "):  # one line, allowed values
+        get_settings()
+
+
 # --- every operator setting is checked: one not allowed stops the app with one line -------------------
 
 import subprocess  # noqa: E402

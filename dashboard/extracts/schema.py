@@ -49,6 +49,10 @@ class Column:
     unique: bool = False
     min: int | None = None
     max: int | None = None
+    # Text shown to people: at most this many characters, with no control or bidi-override characters.
+    max_length: int | None = None
+    # A comma-separated list of metric keys, or 'all' (the validator is told the keys).
+    metric_list: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,10 +190,27 @@ WARD_CAPACITY = Extract(
     time_order=(("valid_from", "valid_to"),),
 )
 
+SERVICE_CHANGES = Extract(
+    "service_changes",
+    "change_id",
+    (
+        Column("change_id", "string", unique=True),
+        Column("starts_on", "date"),
+        Column("title", "string", max_length=80),
+        Column("metrics", "string", metric_list=True),
+        Column("recalculate", "boolean"),
+        Column("description", "string", nullable=True, max_length=200),
+    ),
+    "The partnership's action plan and other changes (optional)",
+)
+
 EXTRACTS: dict[str, Extract] = {
     e.name: e
     for e in (AE_ATTENDANCES, LIAISON_REFERRALS, S136_DETENTIONS, INPATIENT_STAYS, DELAYED_TRANSFERS, WARD_CAPACITY)
 }
+# Reference tables a data folder may leave out; validated and loaded the same way when present.
+OPTIONAL_EXTRACTS: dict[str, Extract] = {e.name: e for e in (SERVICE_CHANGES,)}
+ALL_EXTRACTS: dict[str, Extract] = {**EXTRACTS, **OPTIONAL_EXTRACTS}
 
 # DuckDB types used when writing parquet (generator, CSV conversion on load).
 DUCKDB_TYPES = {

@@ -33,6 +33,10 @@ Decisions where the contract is silent (an NHS analyst's expectations):
 * **Duplicate ids**: the row count is every row carrying an id that occurs more
   than once in the extract (all files together), and the file names every file
   involved.
+* **Optional tables** (``service_changes``): no folder means none; a folder
+  present is checked like any extract. A change may be dated ahead (planned).
+  Its ``metrics`` must list metric keys the caller names (``metric_keys``), or
+  ``all``; without the keys only the list's form is checked.
 * **Files**: ``*.parquet`` / ``*.csv`` (any case) anywhere below the extract
   folder (hive partitions; partition columns are not read). Names starting with
   ``.`` or ``_`` (Spark/Hadoop markers such as ``_SUCCESS``) are skipped; any
@@ -46,20 +50,23 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
-from dashboard.extracts.schema import DUCKDB_TYPES, EXTRACTS, Column, Extract
+from dashboard.extracts.schema import ALL_EXTRACTS, DUCKDB_TYPES, EXTRACTS, OPTIONAL_EXTRACTS, Column, Extract
 from dashboard.settings import get_settings
 
 # Extracts that may legitimately hold no rows (see module docstring).
 MAY_BE_EMPTY = frozenset({"delayed_transfers"})
 # Reference tables whose dates may lie in the future (planned capacity).
-FUTURE_ALLOWED = frozenset({"ward_capacity"})
+FUTURE_ALLOWED = frozenset({"ward_capacity", "service_changes"})
+# Control characters and the bidirectional overrides/isolates: text shown to people must not hold them.
+_NOT_PLAIN = r"[\x00-\x1f\x7f-\x9f\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"  # RE2 syntax
+_METRIC_LIST = "^(all|[a-z0-9_]+( *, *[a-z0-9_]+)*)$"
 MAX_EXAMPLES = 5
 
 # Parquet types (as DuckDB names them) accepted for each logical type.
@@ -158,22 +165,25 @@ class Report:
         return not self.problems
 
 
-def validate_dir(path: Path, today: date | None = None, *, future: bool = True) -> list[Problem]:
+def validate_dir(path: Path, today: date | None = None, *, future: bool = True,
+                 metric_keys: Collection[str] | None = None) -> list[Problem]:
     """Check a folder of extracts against the contract; return every broken rule (empty = valid)."""
-    return list(check_dir(path, today, future=future).problems)
+    return list(check_dir(path, today, future=future, metric_keys=metric_keys).problems)
 
 
-def check_dir(path: Path, today: date | None = None, *, future: bool = True) -> Report:
+def check_dir(path: Path, today: date | None = None, *, future: bool = True,
+              metric_keys: Collection[str] | None = None) -> Report:
     """Check a folder of extracts; return problems, warnings, row counts and the files read.
 
     future=False skips the "not after today" rule (for data already served, or
-    synthetic data dated ahead); every other rule still applies.
+    synthetic data dated ahead); every other rule still applies. `metric_keys`: the
+    metrics a service change may name (the store passes the contract's).
     """
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     with tempfile.TemporaryDirectory(prefix="mhflow-validate-") as spill, connect(Path(spill)) as con:
-        return _Checker(con, root, today or date.today(), future).run()
+        return _Checker(con, root, today or date.today(), future, metric_keys).run()
 
 
 def connect(spill_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -287,8 +297,10 @@ class _Scan:
 class _Checker:
     """Runs every check over one data folder, collecting problems and warnings."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path, today: date, future: bool = True) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, root: Path, today: date, future: bool = True,
+                 metric_keys: Collection[str] | None = None) -> None:
         self.con = con
+        self.metric_keys = None if metric_keys is None else sorted(metric_keys)
         self.root = root
         self.today = today
         self.future = future
@@ -304,9 +316,12 @@ class _Checker:
     def run(self) -> Report:
         for extract in EXTRACTS.values():
             self._check_extract(extract)
+        for extract in OPTIONAL_EXTRACTS.values():
+            if (self.root / extract.name).exists():
+                self._check_extract(extract)
         self._check_stay_link()
         for child in sorted(self.root.iterdir()):
-            if child.is_dir() and child.name not in EXTRACTS and not child.name.startswith((".", "_")):
+            if child.is_dir() and child.name not in ALL_EXTRACTS and not child.name.startswith((".", "_")):
                 self.warnings.append(Problem(child.name, f"{child.name}/", "", "unknown folder ignored"))
         return Report(tuple(self.problems), tuple(self.warnings), dict(self.rows), dict(self.files))
 
@@ -477,6 +492,23 @@ class _Checker:
                 else:
                     text = f"must be at most {col.max}"
                 rules.append(_Rule(col.name, text, f"({' OR '.join(conds)})"))
+            if col.max_length is not None:
+                params["not_plain"] = _NOT_PLAIN
+                rules.append(_Rule(col.name, "must be plain text (no control or bidirectional-override characters)",
+                                   f"({q} IS NOT NULL AND regexp_matches({q}, $not_plain))"))
+                rules.append(_Rule(col.name, f"must be 1 to {int(col.max_length)} characters",
+                                   f"({q} IS NOT NULL AND (length({q}) > {int(col.max_length)} "
+                                   f"OR length(trim({q})) = 0))"))
+            if col.metric_list:
+                params["metric_list"] = _METRIC_LIST
+                rules.append(_Rule(col.name, "must be 'all' or metric keys separated by commas",
+                                   f"({q} IS NOT NULL AND NOT regexp_matches({q}, $metric_list))"))
+                if self.metric_keys is not None:
+                    params["metric_keys"] = self.metric_keys
+                    rules.append(_Rule(col.name, "must name metric keys of the contract",
+                                       f"({q} IS NOT NULL AND regexp_matches({q}, $metric_list) AND {q} <> 'all' "
+                                       f"AND NOT list_has_all($metric_keys, "
+                                       f"list_transform(string_split({q}, ','), lambda k: trim(k))))"))
             if self.future and col.type in ("timestamp", "date") and extract.name not in FUTURE_ALLOWED:
                 params["tomorrow"] = self.today + timedelta(days=1)
                 if col.type == "timestamp":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any, Callable, TypeVar
@@ -228,6 +229,35 @@ def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def breakdown(db: Database, name: str, filters: Filters, **extra: Any) -> pd.DataFrame:
     """Return a breakdown query's rows (by site, hour, reason…) for the chosen filters."""
     return cached_query(db, name, {**filters.sql_params("period"), **extra})
+
+
+@dataclass(frozen=True)
+class ServiceChange:
+    """One row of the partnership's register of service changes."""
+
+    change_id: str
+    starts_on: date
+    month: date  # starts_on's month, the first month after the change (the contract)
+    title: str
+    metrics: tuple[str, ...]  # the metric keys it is expected to move; ('all',) for every metric
+    recalculate: bool
+    description: str | None
+
+    def applies_to(self, metric: str) -> bool:
+        """Return True when the change names `metric` (or all metrics)."""
+        return "all" in self.metrics or metric in self.metrics
+
+
+def service_changes(db: Database, metric: str | None = None) -> list[ServiceChange]:
+    """Return the service changes, oldest first (those naming `metric`, when given); [] without the table."""
+    frame = cached_query(db, "service_changes", {})
+    changes = [
+        ServiceChange(str(r.change_id), pd.Timestamp(r.starts_on).date(), pd.Timestamp(r.month).date(),
+                      str(r.title), tuple(k.strip() for k in str(r.metrics).split(",") if k.strip()),
+                      bool(r.recalculate), None if pd.isna(r.description) else str(r.description))
+        for r in frame.itertuples(index=False)
+    ]
+    return [c for c in changes if metric is None or c.applies_to(metric)]
 
 
 def data_bounds(db: Database) -> tuple[date, date] | None:

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.extracts.schema import DUCKDB_TYPES, EXTRACTS
+from dashboard.extracts.schema import ALL_EXTRACTS, DUCKDB_TYPES
 from dashboard.settings import QUERIES_DIR, get_settings
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -94,6 +94,7 @@ def extract_glob(data_dir: Path, extract: str) -> str:
 ANCHORS = {
     "ae_attendances": "arrival_at", "liaison_referrals": "referred_at", "s136_detentions": "detained_at",
     "inpatient_stays": "admitted_at", "delayed_transfers": "delay_start", "ward_capacity": "ward, valid_from",
+    "service_changes": "starts_on, change_id",
 }
 VERSION_CHECK_SECONDS = 0.25  # how long a data-version check holds (see Database.version)
 CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are fingerprinted anyway)
@@ -102,7 +103,7 @@ CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are 
 def data_files(data_dir: Path) -> list[Path]:
     """Return every parquet file of the extracts under `data_dir` (links resolved), sorted."""
     root = Path(os.path.realpath(data_dir))
-    return sorted(p for name in EXTRACTS for p in (root / name).glob("**/*.parquet"))
+    return sorted(p for name in ALL_EXTRACTS for p in (root / name).glob("**/*.parquet"))
 
 
 def fingerprint(data_dir: Path) -> str:
@@ -113,7 +114,7 @@ def fingerprint(data_dir: Path) -> str:
     """
     root = os.path.realpath(data_dir)
     key = [root]
-    for name in ("", *EXTRACTS):
+    for name in ("", *ALL_EXTRACTS):
         try:
             key.append(os.stat(os.path.join(root, name)).st_mtime_ns)
         except OSError:
@@ -153,7 +154,7 @@ def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threa
     con = duckdb.connect(str(tmp), config={"threads": threads, "memory_limit": memory_limit})
     try:
         root = Path(os.path.realpath(data_dir))
-        for name, extract in EXTRACTS.items():
+        for name, extract in ALL_EXTRACTS.items():  # an optional table left out reads as empty
             columns = ", ".join(f"CAST({c.name} AS {DUCKDB_TYPES[c.type]}) AS {c.name}" for c in extract.columns)
             if list((root / name).glob("**/*.parquet")):
                 source = (f"read_parquet({_sql_string(extract_glob(root, name))}, hive_partitioning = false, "

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.extracts.schema import EXTRACTS, Extract
+from dashboard.extracts.schema import ALL_EXTRACTS, Extract
 from dashboard.store.db import ensure_catalog
 from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
@@ -43,6 +43,7 @@ ANCHORS: dict[str, tuple[str, str]] = {
     "inpatient_stays": ("admitted_at", "stay_id"),
     "delayed_transfers": ("delay_start", "delay_id"),
     "ward_capacity": ("valid_from", "ward"),
+    "service_changes": ("starts_on", "change_id"),
 }
 RELEASES_DIR = ".releases"
 KEEP_RELEASES = 2  # the one served and the one before it
@@ -70,6 +71,13 @@ class LoadResult:
     warnings: tuple[Problem, ...]
 
 
+def metric_keys() -> tuple[str, ...]:
+    """Return the metric keys a service change may name (the contract's metrics)."""
+    from dashboard.core.metrics import METRICS  # core.metrics reads the store: imported when needed
+
+    return tuple(METRICS)
+
+
 def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
     """Validate source; only if it all passes, convert to parquet and atomically replace served."""
     source, served = Path(source), Path(served)
@@ -77,7 +85,7 @@ def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
         raise NotADirectoryError(f"not a folder: {source}")
     if served.exists() and not served.is_dir():
         raise NotADirectoryError(f"served path exists and is not a folder: {served}")
-    report = check_dir(source, today)
+    report = check_dir(source, today, metric_keys=metric_keys())
     if report.problems:
         raise LoadError(report.problems)
 
@@ -111,7 +119,7 @@ def cli_validate(path: Path, today: date | None = None) -> int:
     if not path.is_dir():
         print(f"error: not a folder: {path}", file=sys.stderr)
         return 2
-    report = check_dir(path, today)
+    report = check_dir(path, today, metric_keys=metric_keys())
     _print_report(report.problems, report.warnings)
     if report.problems:
         return 1
@@ -163,7 +171,9 @@ def _write_release(report: Report, build: Path, spill: Path) -> dict[str, int]:
     with connect(spill) as con:
         # Keep the ORDER BY's order in the file (validation turned this off).
         con.execute("SET preserve_insertion_order = true")
-        for extract in EXTRACTS.values():
+        for extract in ALL_EXTRACTS.values():
+            if extract.name not in report.files:  # an optional table the sender left out
+                continue
             out = build / extract.name / PART_NAME
             out.parent.mkdir(parents=True)
             rows[extract.name] = _copy_extract(con, extract, report, out)

@@ -20,7 +20,8 @@ from dashboard.web.components import APP_TITLE, PAGES, filter_bar, footer_conten
 from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
-PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery")
+PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery",
+                "spc_summary")
 log = logging.getLogger(__name__)
 
 

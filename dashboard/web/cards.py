@@ -20,7 +20,7 @@ from dash import html
 
 import pandas as pd
 
-from dashboard.web.charts import metric_field, metric_spc
+from dashboard.web.charts import metric_field, trend_reading_of
 from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
                                   side_by_side_buckets)
 from dashboard.store.db import Database
@@ -29,7 +29,7 @@ from dashboard.core.disclosure import SUPPRESSED, Field, Policy, protect
 from dashboard.core.filters import Filters
 from dashboard.core.periods import Period
 from dashboard.core.metrics import METRICS, Metric
-from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT
+from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
 
 # The note of a card whose metric has no value for the chosen age band (Metric.shown_for).
 ALL_AGES_ONLY = "Shown for all ages only"
@@ -227,7 +227,9 @@ def card_values(cards: Sequence[Card], filters: Filters, db: Database | None = N
         headlines = data(db, filters, [card.definition for card in group])
         shown = protect(headlines.rows, list(dict.fromkeys(card.field for card in group)), policy)
         for card in group:
-            values[card] = headline(card, shown[card.field.name].tolist(), headlines.has_previous, filters)
+            reading = trend_reading_of(card.definition, filters, db, policy).result \
+                if card.definition.shown_for(filters.age_band) else None
+            values[card] = headline(card, shown[card.field.name].tolist(), headlines.has_previous, filters, reading)
     return [values[card] for card in cards]
 
 
@@ -237,16 +239,19 @@ def render_cards(cards: Sequence[Card], filters: Filters, db: Database | None = 
     return [card.figure(value, card) for card, value in zip(cards, card_values(cards, filters, db, policy))]
 
 
-def headline(card: Card, shown: list[Any], has_previous: bool, filters: Filters) -> CardValue:
-    """Return a card's headline from its protected values: the period, the previous period, then the months."""
+def headline(card: Card, shown: list[Any], has_previous: bool, filters: Filters,
+             reading: SpcResult | None = None) -> CardValue:
+    """Return a card's headline from its protected values: the period, the previous period, then the months.
+
+    Its icons are `reading`'s, the SPC reading of the metric's trend chart (``trend_reading_of``).
+    """
     metric = card.definition
     if not metric.shown_for(filters.age_band):
         return CardValue(metric.key, metric.label, None, None, _change(metric, None, None, has_previous),
                          None, None, ALL_AGES_ONLY)
-    value, previous, months = shown[0], shown[1], shown[2:]
-    result = metric_spc(metric, months)
+    value, previous = shown[0], shown[1]
     return CardValue(metric.key, metric.label, value, previous, _change(metric, value, previous, has_previous),
-                     result.variation, result.assurance, metric.note)
+                     reading.variation if reading else None, reading.assurance if reading else None, metric.note)
 
 
 def shown_value(metric: Metric, row: Any, age_band: str, policy: Policy) -> Any:

@@ -22,15 +22,16 @@ import pandas as pd
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
 from dashboard.web.figures import Drawn
-from dashboard.store.data import flow_table
+from dashboard.store.data import data_bounds, flow_table, service_changes
 from dashboard.store.db import Database
 from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, plottable, protect
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
-from dashboard.core.periods import add_months, financial_year_label
+from dashboard.core.periods import Period, add_months, financial_year_label
+from dashboard.core.trend import Change, TrendReading, bucket_end, trend_reading
 from dashboard.store.runtime import get_db
 from dashboard.settings import get_settings
-from dashboard.core.spc import SpcResult, spc
+from dashboard.core.spc import SpcResult, spc, t_chart
 
 DataFn = Callable[..., pd.DataFrame]  # (db, filters, **selection) -> raw rows
 FigureFn = Callable[[pd.DataFrame, Filters], Drawn]  # (protected rows, filters) -> figure and note
@@ -286,32 +287,149 @@ def _spc_drawn(shown: pd.DataFrame, values: list[float | None], suppressed: list
     return Drawn(fig, figures.variation_text(result))
 
 
-def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, description: str = "") -> Chart:
-    """Return the SPC trend chart of metric `key` (XmR, MDC rules, target where one is set)."""
+SPAN_PERIOD, SPAN_PREVIOUS, SPAN_EARLIER = "Chosen period", "Previous equal period", "Earlier"
+APART = " (part)"  # a bucket cut by the data or the period: drawn apart, not calculated
+RECALCULATED = " (limits recalculated)"
+
+
+def trend_span(filters: Filters, bounds: tuple[date, date] | None) -> Filters:
+    """Return the filters of a trend chart: the data's history up to the chosen period's end, at its grain.
+
+    Limits need enough points (MDC: 13), which the default twelve months never give; the chosen
+    period is shaded on the chart and its cards summarise it.
+    """
+    first = bounds[0] if bounds and bounds[0] <= filters.period.end else filters.period.start
+    return Filters(filters.age_band, Period(first, filters.period.end), filters.grain)  # never a month before the data
+
+
+def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:
+    """Return a metric's trend rows over its chart's span: bucket, period label, span, service change, values.
+
+    A bucket not wholly inside the data and the chart's months is labelled as apart (not calculated).
+    """
+    bounds = data_bounds(db)
+    span = trend_span(filters, bounds)
+    frame = flow_table(db, span, queries=metric.queries)
+    first = bounds[0] if bounds else span.period.start
+    previous = filters.period.previous()
+    changes = service_changes(db, metric.key)
+    labels, parts, notes = [], [], []
+    for b in frame["bucket"]:
+        whole = first <= b and bucket_end(b, filters.grain) <= filters.period.end
+        labels.append(bucket_label(b, filters.grain) + ("" if whole else APART))
+        parts.append(SPAN_PERIOD if b >= filters.period.start else SPAN_PREVIOUS if b >= previous.start
+                     else SPAN_EARLIER)
+        notes.append("; ".join(c.title + (RECALCULATED if c.recalculate else "")
+                               for c in changes if b <= c.month <= bucket_end(b, filters.grain)))
+    frame = frame.assign(period=labels, span=parts, change=notes)
+    if metric.denominator:
+        frame = frame.assign(records=frame[metric.denominator])
+    return frame
+
+
+def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: str | None = None) -> TrendReading:
+    """Return the SPC reading of a metric's protected trend rows: the one call behind its chart and its card."""
+    column = column or metric_field(metric.key).name
+    buckets = list(shown["bucket"])
+    whole = [not str(p).endswith(APART) for p in shown["period"]]
+    first = next((b for b, w in zip(buckets, whole) if w), filters.period.start)
+    changes = []
+    for b, note in zip(buckets, shown["change"]):
+        for part in filter(None, str(note).split("; ")):
+            changes.append(Change(b, part.removesuffix(RECALCULATED), part.endswith(RECALCULATED)))
+    return trend_reading(buckets, list(shown[column]), grain=filters.grain, first=first, last=filters.period.end,
+                         period_start=filters.period.start, changes=changes, better=metric.better,
+                         target=get_settings().targets.get(metric.key), percent=metric.kind == "pct",
+                         count=metric.kind == "count")
+
+
+def trend_fields(key: str) -> tuple[Field, ...]:
+    """Return the protected fields of a metric's trend: period, start, span, the value (4th), records, change."""
     metric = METRICS[key]
     value_field = metric_field(key)
-    # Secondary suppression (disclosure module docstring): the buckets of a count add up to its card
-    # for the period, and `records` (the base of a rate or median) to the base of the card's figure.
+    # Secondary suppression (disclosure module docstring): within each span the buckets of a count
+    # add up to a figure shown elsewhere (the chosen period's card, the previous period's), and
+    # `records` (the base of a rate or median) to the base of the card's figure.
     if value_field.kind == "count":
-        value_field = replace(value_field, partition=True)
-    n_field = Field("records", "Records", "count", partition=True) if metric.denominator else None
+        value_field = replace(value_field, partition="span")
+    n_field = Field("records", "Records", "count", partition="span") if metric.denominator else None
+    return (Field("period", "Period"), Field("bucket", "Starts"), Field("span", "Part of chart"), value_field) + (
+        (n_field,) if n_field else ()) + (Field("change", "Service change"),)
+
+
+def trend_reading_of(metric: Metric, filters: Filters, db: Database, policy: Policy) -> TrendReading:
+    """Return the SPC reading a metric's trend chart draws: its rows, protected as the chart's, then read.
+
+    A card's icons come from here, so they are the chart's own (series, grain, segment).
+    """
+    fields = trend_fields(metric.key)
+    shown = protect(trend_rows(db, filters, metric), fields, policy)
+    return metric_trend(metric, shown, filters, fields[3].name)
+
+
+def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, description: str = "") -> Chart:
+    """Return the SPC trend chart of metric `key`: XmR over the history to the period's end, MDC rules.
+
+    The chosen period is shaded; service changes naming the metric are drawn (and recalculate
+    the limits where they say so); a part quarter or year is drawn apart, not calculated.
+    """
+    metric = METRICS[key]
+    fields = trend_fields(key)
+    value_field = fields[3]
 
     def data(db: Database, filters: Filters) -> pd.DataFrame:
-        frame = with_labels(flow_table(db, filters, queries=metric.queries), filters)
-        if metric.denominator:
-            frame = frame.assign(records=frame[metric.denominator])
-        return frame
+        return trend_rows(db, filters, metric)
 
     def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
         column = shown[value_field.name]
-        result = metric_spc(metric, column)
-        return _spc_drawn(shown, plottable(column), [v == SUPPRESSED for v in column], result, name=metric.label,
-                          unit=metric.unit, target=get_settings().targets.get(key))
+        reading = metric_trend(metric, shown, filters, value_field.name)
+        values = plottable(column)
+        inside = [v if whole else None for v, whole in zip(values, reading.whole)]
+        apart = [None if whole else v for v, whole in zip(values, reading.whole)]
+        chosen = [i for i, p in enumerate(reading.in_period) if p]
+        fig = figures.spc_figure(shown["period"], inside, reading.result, name=metric.label, unit=metric.unit,
+                                 target=get_settings().targets.get(key),
+                                 suppressed=[v == SUPPRESSED for v in column], apart=apart,
+                                 shade=(chosen[0], chosen[-1]) if chosen and chosen[0] > 0 else None,
+                                 changes=[(i, c.title, c.recalculate) for i, c in reading.changes])
+        note = figures.variation_text(reading.result)
+        if chosen and chosen[0] > 0:
+            note = f"{note} The chart runs from the data's first month to the period's end; the chosen period is shaded."
+        return Drawn(fig, note)
 
-    fields = (Field("period", "Period"), value_field) + ((n_field,) if n_field else ())
     empty = f"No {metric.label.lower()} data for this selection."
     if metric.band_all_only:
         empty = f"{metric.label} is shown for all ages only: capacity is not split by age band."
     return Chart(id=chart_id or f"spc-{key}", kind=ChartKind.SPC, title=title or metric.label, data=data,
                  queries=metric.queries, fields=fields, figure=figure, description=description or metric.note,
                  metric=key, activity=metric.denominator or metric.value, empty_text=empty)
+
+
+def rare_event_chart(key: str, chart_id: str, title: str, description: str = "") -> Chart:
+    """Return the T chart of a rare event (MDC's rare-event method): time between months with an event.
+
+    Months are the finest the protected figures allow: a month shows its count, '*' (1 to 7) or 0,
+    so the chart reads only which months had an event, never how many, and the exact dates stay
+    on the server. Each point is the days between the first days of consecutive months with an
+    event; limits come from t ** (1 / 3.6) (dashboard.core.spc.t_chart). Longer is better.
+    """
+    metric = METRICS[key]
+    fields = trend_fields(key)
+
+    def data(db: Database, filters: Filters) -> pd.DataFrame:
+        return trend_rows(db, replace(filters, grain="month"), metric)
+
+    def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
+        months = [b for b, p, v in zip(shown["bucket"], shown["period"], shown[fields[3].name])
+                  if not str(p).endswith(APART) and (v == SUPPRESSED or (isinstance(v, (int, float)) and v > 0))]
+        t = t_chart(months)
+        labels = [bucket_label(m, "month") for m in t.events[1:]]
+        fig = figures.spc_figure(labels, list(t.days), t.chart, name="Days since the previous month with one",
+                                 unit="days")
+        last = f"Last month with one: {t.last_event:%b %Y}." if t.last_event else "None in the data."
+        reading = figures.variation_text(t.chart) if len(t.days) else "No interval to chart."
+        return Drawn(fig, f"{last} {reading} Time between months with at least one (longer is better).")
+
+    return Chart(id=chart_id, kind=ChartKind.SPC, title=title, data=data, queries=metric.queries, fields=fields,
+                 figure=figure, description=description or f"{metric.label}: a T chart of the time between them",
+                 metric=key, activity=metric.value, empty_text=f"No {metric.label.lower()} in the data to the period's end.")

@@ -6,12 +6,15 @@ function returns a fresh dict, so no layout is ever shared or mutated.
 """
 from __future__ import annotations
 
+from html import escape as html_escape
+
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from dashboard.core.disclosure import SUPPRESSED, plottable
-from dashboard.core.spc import ASSURANCE_TEXT, MIN_POINTS, VARIATION_TEXT, SpcResult
+from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
+from dashboard.settings import get_settings
 
 FONT = 'Frutiger, "Frutiger Linotype", Arial, "Helvetica Neue", Helvetica, sans-serif'
 NHS_BLUE = "#005EB8"
@@ -132,8 +135,9 @@ def no_limits_text(withheld: str | None, n_buckets: int, n_shown: int, n_suppres
     if withheld == "counts_suppressed":
         return (f"{n_suppressed} of {n_buckets} points suppressed as small numbers: no process limits or SPC "
                 "signals (try a coarser grain or a wider age band)")
-    if n_buckets < MIN_POINTS:
-        return (f"Fewer than {MIN_POINTS} points: no process limits or SPC signals "
+    minimum = get_settings().spc_min_points
+    if n_buckets < minimum:
+        return (f"Fewer than {minimum} points: the mean only, no process limits or SPC signals "
                 "(choose a longer period or a finer grain)")
     reasons = []
     if n_suppressed:
@@ -141,15 +145,22 @@ def no_limits_text(withheld: str | None, n_buckets: int, n_shown: int, n_suppres
     if n_buckets - n_shown - n_suppressed:
         reasons.append(f"{n_buckets - n_shown - n_suppressed} with no data")
     return (f"Only {n_shown} of {n_buckets} points can be shown ({'; '.join(reasons)}): fewer than "
-            f"{MIN_POINTS}, so no process limits or SPC signals")
+            f"{minimum}, so no process limits or SPC signals")
 
 
 def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: SpcResult, *,
                name: str, unit: str = "", target: float | None = None,
-               suppressed: Sequence[bool] = ()) -> dict[str, Any]:
+               suppressed: Sequence[bool] = (), apart: Sequence[float | None] = (),
+               shade: tuple[int, int] | None = None,
+               changes: Sequence[tuple[int, str, bool]] = ()) -> dict[str, Any]:
     """Return an XmR chart: values, mean, process limits, MDC-coloured special causes, target.
 
     A point marked in `suppressed` is a gap in the line with a '*' at zero, so it reads as small, not absent.
+    `apart`: values of buckets left out of the calculation (a part quarter or year), drawn as
+    hollow grey points. `shade`: the first and last index of the chosen period, shaded.
+    `changes`: (index of the first bucket after it, title, recalculate) of each service change,
+    drawn as a vertical line with its title (escaped: a title is data, never markup).
+    Mean and limits follow the result's segments (a step where a change recalculates them).
     """
     labels = list(labels)
     colours = []
@@ -164,26 +175,52 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
         "hovertext": hover, "hoverinfo": "text", "connectgaps": False,
     }]
     annotations: list[dict[str, Any]] = []
+    shapes: list[dict[str, Any]] = []
     hidden = [i for i in range(len(labels)) if i < len(suppressed) and suppressed[i]]
     if result.enough_points:
-        for y, label, dash in ((result.mean, "Mean", "solid"), (result.upper, "Upper process limit", "dash"),
-                               (result.lower, "Lower process limit", "dash")):
-            data.append({"type": "scatter", "mode": "lines", "name": label, "x": labels, "y": [y] * len(labels),
-                         "line": {"color": NHS_DARK_GREY if label == "Mean" else NHS_MID_GREY, "width": 1, "dash": dash},
-                         "hovertemplate": f"{label}: {_fmt(y, unit)}<extra></extra>"})
+        for series, single, label, dash in ((result.means, result.mean, "Mean", "solid"),
+                                            (result.uppers, result.upper, "Upper process limit", "dash"),
+                                            (result.lowers, result.lower, "Lower process limit", "dash")):
+            y = list(series) if len(series) == len(labels) else [single] * len(labels)
+            data.append({"type": "scatter", "mode": "lines", "name": label, "x": labels, "y": y,
+                         "line": {"color": NHS_DARK_GREY if label == "Mean" else NHS_MID_GREY, "width": 1,
+                                  "dash": dash, "shape": "hvh"},
+                         "hovertemplate": f"{label}: %{{y:,.1f}}{'%' if unit == '%' else ''}<extra></extra>"})
     else:
         text = wrap(no_limits_text(result.withheld, len(labels), sum(v is not None for v in result.values),
                                    len(hidden)))
         annotations.append({
             "text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "yshift": 4,
             "xanchor": "left", "yanchor": "bottom", "align": "left", "font": {"size": 12, "color": CONCERN}})
+        if result.mean is not None and result.withheld == "few_points":  # MDC: the mean is drawn
+            data.append({"type": "scatter", "mode": "lines", "name": "Mean", "x": labels,
+                         "y": [result.mean] * len(labels), "line": {"color": NHS_DARK_GREY, "width": 1},
+                         "hovertemplate": f"Mean: {_fmt(result.mean, unit)}<extra></extra>"})
     if target is not None:
         data.append({"type": "scatter", "mode": "lines", "name": f"Target {_fmt(target, unit)}", "x": labels,
                      "y": [target] * len(labels), "line": {"color": REFERENCE_RED, "width": 1.5, "dash": "dot"},
                      "hovertemplate": f"Target: {_fmt(target, unit)}<extra></extra>"})
+    outside = [i for i, v in enumerate(apart) if v is not None]
+    if outside:
+        data.append({"type": "scatter", "mode": "markers", "name": "Part bucket (not in the calculation)",
+                     "x": [labels[i] for i in outside], "y": [apart[i] for i in outside],
+                     "marker": {"color": "white", "size": 8, "line": {"color": NHS_MID_GREY, "width": 1.5}},
+                     "hovertext": [f"{labels[i]}: {_fmt(apart[i], unit)} (part bucket: not in the calculation)"
+                                   for i in outside], "hoverinfo": "text"})
     if hidden:
         data.append(_suppressed_marks([labels[i] for i in hidden], [0] * len(hidden),
                                       [f"{labels[i]}: * (suppressed)" for i in hidden]))
+    if shade is not None:
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": shade[0] - 0.5, "x1": shade[1] + 0.5,
+                       "y0": 0, "y1": 1, "fillcolor": "#005EB8", "opacity": 0.07, "line": {"width": 0},
+                       "layer": "below"})
+    for k, (at, title, recalculate) in enumerate(changes):
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": at - 0.5, "x1": at - 0.5, "y0": 0, "y1": 1,
+                       "line": {"color": NHS_DARK_GREY, "width": 1, "dash": "solid" if recalculate else "dot"}})
+        annotations.append({"text": html_escape(short_title(title)), "showarrow": False, "xref": "x", "yref": "paper",
+                            "x": at - 0.5, "y": 1.0 - 0.09 * (k % 3), "xanchor": "left", "yanchor": "top",
+                            "align": "left", "font": {"size": 10, "color": NHS_DARK_GREY},
+                            "bgcolor": "rgba(255,255,255,0.8)", "name": "service change"})
     yaxis: dict[str, Any] = {"title": {"text": unit if unit and unit != "%" else ""}}
     if unit == "%":
         yaxis["ticksuffix"] = "%"
@@ -191,8 +228,17 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
         # Nothing drawn above 0 but '*': whole-number (or 0-100%) ticks rather than Plotly's 0 to 1.
         yaxis["range"] = [0, 100 if unit == "%" else 10]
     # Room above the plot for the annotation's lines, clear of the mode bar.
-    top = 28 + 16 * sum(a["text"].count("<br>") + 1 for a in annotations) if annotations else 16
-    return {"data": data, "layout": base_layout(yaxis=yaxis, annotations=annotations, margin={"t": top})}
+    notes = [a for a in annotations if a.get("yref") == "paper" and a.get("xref") == "paper"]
+    top = 28 + 16 * sum(a["text"].count("<br>") + 1 for a in notes) if notes else 16
+    layout = base_layout(yaxis=yaxis, annotations=annotations, margin={"t": top})
+    if shapes:
+        layout["shapes"] = shapes
+    return {"data": data, "layout": layout}
+
+
+def short_title(title: str, limit: int = 40) -> str:
+    """Return a change's title cut to fit beside its line on a chart (the table has it whole)."""
+    return title if len(title) <= limit else title[:limit - 1].rstrip() + "…"
 
 
 def bar_figure(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
@@ -430,8 +476,20 @@ def variation_text(result: SpcResult) -> str:
         return ("Points suppressed as small numbers could move the mean by more than a tenth: no SPC "
                 "judgement, as the points left would give a biased mean and limits.")
     if not result.enough_points:
-        return f"Fewer than {MIN_POINTS} points: no SPC judgement."
+        return f"Fewer than {get_settings().spc_min_points} points: no SPC judgement."
     parts = [VARIATION_TEXT.get(result.variation or "", "")]
     if result.assurance:
         parts.append(ASSURANCE_TEXT[result.assurance])
     return ". ".join(p for p in parts if p) + "."
+
+
+def table_figure(header: Sequence[str], columns: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Return a Plotly table of text columns (a board of readings, not a chart of values)."""
+    return {"data": [{"type": "table",
+                      "header": {"values": [f"<b>{html_escape(str(h))}</b>" for h in header],
+                                 "fill": {"color": NHS_BLUE}, "font": {"color": "white", "size": 12},
+                                 "align": "left"},
+                      "cells": {"values": [[html_escape(str(v)) for v in column] for column in columns],
+                                "align": "left", "font": {"size": 12}, "height": 26}}],
+            "layout": base_layout(height=max(200, 46 * (len(columns[0]) if columns else 0) + 90),
+                                  margin={"t": 10, "l": 10, "r": 10, "b": 10})}

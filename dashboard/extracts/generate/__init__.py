@@ -1,6 +1,7 @@
 """Synthetic extracts: one linked population's A&E, liaison, s136, ward stays, delays and beds.
 
-The generator writes the six extracts of the data contract (see ``schema.py``) for a
+The generator writes the six extracts of the data contract (see ``schema.py``), and the
+optional ``service_changes`` register, for a
 health system of a given population. Volumes, mixes and shapes are set near
 England's published figures (ECDS, MHSDS, Home Office s136 statistics, KH03 beds,
 the old DToC return), scaled by population. The records link: the same
@@ -18,7 +19,9 @@ The modules follow the order of generation, each importing only those before it:
 ``constants`` (volumes, rates, mixes), ``helpers`` (the window, calendar, draws,
 clashes), ``people``, ``events`` (s136, A&E, ward referrals, admission requests),
 ``stays``, ``wards``, ``discharges`` (follow-up, delays, returns to A&E),
-``arrow`` (columns and writing) and ``pipeline`` (``generate`` itself). The package
+``arrow`` (columns and writing), ``changes`` (the service_changes register and the
+effects of its changes, applied through small hooks in ``events``) and ``pipeline``
+(``generate`` itself). The package
 imports only ``dashboard.extracts.schema``.
 """
 from __future__ import annotations

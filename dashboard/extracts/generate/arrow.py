@@ -52,7 +52,7 @@ def _dates(days: np.ndarray) -> pa.Array:
 
 def _write(out_dir: Path, name: str, columns: dict[str, pa.Array]) -> int:
     """Write one extract atomically, in contract column order with contract types."""
-    ext = schema.EXTRACTS[name]
+    ext = schema.ALL_EXTRACTS[name]
     if tuple(columns) != ext.column_names:
         raise AssertionError(f"{name}: columns {tuple(columns)} != contract {ext.column_names}")
     arrow_schema = pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in ext.columns])

@@ -10,9 +10,10 @@ from dashboard.extracts.generate.constants import (
     DISP_BY_PRES, D_ADMIT_ACUTE, D_ADMIT_MH, D_COMMUNITY, D_CRISIS, D_HOME, D_LBT, D_OTHER, HOUR, LONG_STAY_P,
     LONG_WAIT_P, LOS, LOUT_BY_DISP, MODE, MODE_BY_PRES, NONE, OCCUPIED_BEDS, OOA_SHARE, POS, POS_P, PRES,
     PRES_FEMALE, PRES_P, REFER_BY_DISP, S136_DOW, S136_GROWTH, S136_HOURS, S136_MONTH, S136_OUT_INTOX_P,
-    S136_OUT_P, S136_RATE, SAME_DAY_P, SRC_ED, SRC_OTHER, SRC_S136, TYPE_ADMIT_SHARE, URG, WARD_LIAISON_RATE,
+    S136_OUT_P, S136_RATE, SAME_DAY_P, SRC_CRISIS, SRC_ED, SRC_OTHER, SRC_S136, TYPE_ADMIT_SHARE, URG, WARD_LIAISON_RATE,
     WARD_REF_DOW, WARD_REF_HOURS, WARMUP_SOURCE_P, WINTER, _ix,
 )
+from dashboard.extracts.generate.changes import Register
 from dashboard.extracts.generate.helpers import (
     AE_AGE, IP_AGE, S136_AGE, WARD_REF_AGE, Window, _cat, _cat_by, _clashing, _daily_lambda, _event_times,
     _ln, _month, _whole,
@@ -73,7 +74,7 @@ def _site_for(rng: np.random.Generator, people: People, person: np.ndarray, site
 
 
 def _s136(rng: np.random.Generator, people: People, win: Window, population: int,
-          site_w: np.ndarray) -> tuple[dict[str, np.ndarray], AeBlock, Requests, np.ndarray]:
+          site_w: np.ndarray, register: Register) -> tuple[dict[str, np.ndarray], AeBlock, Requests, np.ndarray]:
     """s136 detentions, the A&E attendances of those taken to an ED, and their admissions."""
     lam = _daily_lambda(win.start_day, win.n_days, S136_RATE * population / 1000 / 365.25,
                         S136_GROWTH, S136_MONTH, S136_DOW)
@@ -103,6 +104,7 @@ def _s136(rng: np.random.Generator, people: People, win: Window, population: int
     pos_p[1, 0] += pos_p[1, 2] * 0.8
     pos_p[1, 2] *= 0.2
     place = _cat_by(rng, pos_p, (age < 18).astype(np.int64))
+    place = register.place_of_safety(place, t // DAY)  # the new health-based place (changes.py)
     conveyance = _cat_by(rng, CONV_BY_POS, place)
     assessed = t + _whole((ended - t) * rng.uniform(0.35, 0.85, n))
     outcome = np.where(intox, _cat(rng, S136_OUT_INTOX_P, n), _cat(rng, S136_OUT_P, n))
@@ -110,6 +112,9 @@ def _s136(rng: np.random.Generator, people: People, win: Window, population: int
                assessed_at=assessed, ended_at=ended, extended=extended, intoxicated=intox,
                outcome=outcome, assess_missing=rng.random(n) < 0.025,
                end_missing=rng.random(n) < 0.025, outcome_missing=rng.random(n) < 0.01)
+
+    # Street triage (changes.py) diverts some from a detention: their episode stays (A&E, admission).
+    det["diverted"] = register.diverted(t // DAY)
 
     # Those taken to an emergency department are A&E attendances too.
     ed = np.flatnonzero(place == _ix(POS, "emergency_department"))
@@ -137,7 +142,9 @@ def _s136(rng: np.random.Generator, people: People, win: Window, population: int
     # Detentions ending in admission become stays of source s136.
     adm = np.flatnonzero(outcome <= 1)
     req = Requests(person=person[adm], admitted=_admit_after(ended[adm], _whole(_ln(rng, 30, 0.6, len(adm)), 5), win),
-                   source=np.full(len(adm), SRC_S136), legal=(outcome[adm] == 1).astype(np.int64),
+                   # diverted by street triage: admitted from the emergency department or the crisis team
+                   source=np.where(det["diverted"][adm], np.where(place[adm] == _ix(POS, "emergency_department"),
+                                                                   SRC_ED, SRC_CRISIS), SRC_S136), legal=(outcome[adm] == 1).astype(np.int64),
                    anchor=t[adm], linked=np.ones(len(adm), dtype=bool))
     return det, block, req, lam
 

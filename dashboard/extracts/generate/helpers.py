@@ -58,6 +58,12 @@ def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, m, dd
 
 
+def month_at(win: Window, frac: float) -> int:
+    """Return the first day of the month a fraction `frac` of the way through the window."""
+    y, m, _ = _ymd(np.array([win.start_day + int(frac * win.n_days)]))
+    return _month_start(int(y[0]), int(m[0]))
+
+
 def _month(days: np.ndarray) -> np.ndarray:
     """Month number 1..12 of each day."""
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1

@@ -25,6 +25,7 @@ from dashboard.extracts.generate.events import (
 from dashboard.extracts.generate.stays import Stays, _add_readmissions, _make_stays, _resolve_overlaps
 from dashboard.extracts.generate.wards import WardPlan, _closure_transfers, _place_stays, _plan_wards
 from dashboard.extracts.generate.discharges import _ae_returns, _delays, _fix_deaths, _followup
+from dashboard.extracts.generate.changes import plan_register, write_register
 from dashboard.extracts.generate.arrow import _codes, _dates, _ids, _person_cols, _ts, _write
 
 def _site_names(n: int) -> list[str]:
@@ -34,7 +35,10 @@ def _site_names(n: int) -> list[str]:
 
 def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: int = 5,
              end_month: str | None = None, progress: bool = True) -> dict[str, int]:
-    """Write all six extracts under out_dir/<extract>/part-0.parquet; return row counts per extract."""
+    """Write the six extracts and the service_changes register under out_dir/<extract>/part-0.parquet.
+
+    Return row counts per extract.
+    """
     if population < 1:
         raise ValueError("population must be positive")
     out_dir = Path(out_dir)
@@ -59,7 +63,8 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     people = _make_people(rng, population, win, n_sites, site_w)
 
     stage()  # s136
-    det, ae_s136, req_s136, s136_lam = _s136(rng, people, win, population, site_w)
+    register = plan_register(win, seed)
+    det, ae_s136, req_s136, s136_lam = _s136(rng, people, win, population, site_w, register)
 
     stage()  # A&E
     ae_lam = _daily_lambda(win.start_day, win.n_days, AE_RATE * population / 1000 / 365.25,
@@ -133,7 +138,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     stage()
     counts["liaison_referrals"] = _write_liaison(out_dir, people, ae, ae_number, ward_ref, win)
     stage()
-    counts["s136_detentions"] = _write_s136(out_dir, people, det, win)
+    counts["s136_detentions"] = _write_s136(out_dir, people, {k: v[~det["diverted"]] for k, v in det.items()}, win)
     stage()
     counts["inpatient_stays"], stay_number = _write_stays(out_dir, people, stays, stay_ward, plan.names + ooa_names,
                                                           ooa, followed, win)
@@ -141,6 +146,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     counts["delayed_transfers"] = _write_delays(out_dir, people, delays, stay_number)
     stage()
     counts["ward_capacity"] = _write_capacity(out_dir, plan)
+    counts["service_changes"] = write_register(out_dir, register, int(plan.valid_to[plan.closing]) + 1)
     bar.update()
     bar.close()
     return counts

@@ -9,7 +9,7 @@ from dashboard.extracts.generate.constants import (
     ADULT, BED_RATIO, DAY, DEST_OTHER_HOSP, HOUR, MIN_WARDS, NONE, SRC_TRANSFER, UNIT_NAMES, WARD_SIZE,
     WARD_WORDS,
 )
-from dashboard.extracts.generate.helpers import Window, _cat, _month_start, _ymd
+from dashboard.extracts.generate.helpers import Window, _cat, _month_start, _ymd, month_at
 from dashboard.extracts.generate.people import People
 from dashboard.extracts.generate.stays import Stays
 
@@ -68,11 +68,7 @@ def _plan_wards(rng: np.random.Generator, s: Stays, group: np.ndarray, n_groups:
     demand = np.bincount(group, weights=nights, minlength=n_groups) / win.n_days
     base_from = _month_start(int(_ymd(np.array([win.warm_day]))[0][0]) - 1, 4)
 
-    def month_at(frac: float) -> int:
-        y, m, _ = _ymd(np.array([win.start_day + int(frac * win.n_days)]))
-        return _month_start(int(y[0]), int(m[0]))
-
-    open_day, close_day, change_day = month_at(0.50), month_at(0.60) - 1, month_at(0.75)
+    open_day, close_day, change_day = month_at(win, 0.50), month_at(win, 0.60) - 1, month_at(win, 0.75)
     grp, beds, vf, vt = [], [], [], []
     for g in range(n_groups):
         wt = g % 4

@@ -1,0 +1,156 @@
+"""SPC summary (/spc-summary): Making Data Count's board table, and did each service change work?
+
+Every figure here is read from the metric's protected trend (``charts.trend_reading_of``),
+the same series as its chart and card: nothing is computed from an exact count.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from dashboard.core.disclosure import Field, Policy, protect
+from dashboard.core.filters import Filters
+from dashboard.core.metrics import METRICS, Metric
+from dashboard.core.spc import ASSURANCE_ICONS, VARIATION_ICONS
+from dashboard.core.trend import trend_reading
+from dashboard.settings import get_settings
+from dashboard.store.data import service_changes
+from dashboard.store.db import Database
+from dashboard.web import figures
+from dashboard.web.cards import format_value, metric_cards
+from dashboard.web.charts import APART, Chart, ChartKind, metric_trend, register, trend_fields, trend_rows
+from dashboard.web.components import Page, publish
+from dashboard.web.figures import Drawn
+
+BOARD_COLUMNS = ("metric", "latest", "value", "target", "variation", "assurance", "mean", "lower", "upper")
+BOARD_LABELS = ("Metric", "Latest", "Value", "Target", "Variation", "Assurance", "Mean",
+                "Lower process limit", "Upper process limit")
+
+
+def _shown(value, metric: Metric):
+    """Return a shown value as its card shows it: a count as a whole number ('*' and None kept)."""
+    if hasattr(value, "item"):  # a numpy number from the frame
+        value = value.item()
+    if metric.kind == "count" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _text(value: float | None, metric: Metric) -> str:
+    return "–" if value is None else format_value(float(value), metric.unit)
+
+
+def board_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return MDC's board table: each headline metric's latest value, target, icons, mean and limits (as text)."""
+    policy = Policy.from_settings()
+    targets = get_settings().targets
+    rows = []
+    for metric in METRICS.values():
+        if not metric.shown_for(filters.age_band):
+            rows.append((metric.label, "–", "all ages only", "–", "–", "–", "–", "–", "–"))
+            continue
+        fields = trend_fields(metric.key)
+        shown = protect(trend_rows(db, filters, metric), fields, policy)
+        reading = metric_trend(metric, shown, filters, fields[3].name)  # as trend_reading_of, on the rows in hand
+        whole = [i for i, w in enumerate(reading.whole) if w]
+        latest = whole[-1] if whole else None
+        r = reading.result
+        target = targets.get(metric.key) if metric.better else None
+        rows.append((
+            metric.label,
+            "–" if latest is None else str(shown["period"].iloc[latest]),
+            "–" if latest is None else format_value(_shown(shown[fields[3].name].iloc[latest], metric), metric.unit),
+            _text(target, metric),
+            r.variation_icon or ("not enough points" if r.withheld == "few_points" else
+                                 "withheld: small numbers" if r.withheld else "–"),
+            r.assurance_icon or "–",
+            _text(r.mean, metric), _text(r.lower, metric), _text(r.upper, metric),
+        ))
+    return pd.DataFrame(rows, columns=list(BOARD_COLUMNS))
+
+
+CHANGE_COLUMNS = ("change", "starts", "metric", "recalculate", "before", "after", "followed")
+CHANGE_LABELS = ("Service change", "Starts", "Metric", "Limits recalculated", "Mean before", "Mean after",
+                 "Special cause in the expected direction after it")
+
+
+def change_rows(db: Database, filters: Filters) -> pd.DataFrame:
+    """Return each service change with, for each metric it names, the means before and after and the verdict.
+
+    Monthly, over the data up to the period's end, from the protected values. The verdict reads
+    the chart without that change's recalculation, so a shift after it shows against the limits
+    from before: 'Yes' names the first month of a special cause in the measure's better direction.
+    """
+    policy = Policy.from_settings()
+    monthly = replace(filters, grain="month")
+    rows = []
+    for change in service_changes(db):
+        keys = list(METRICS) if "all" in change.metrics else [k for k in change.metrics if k in METRICS]
+        for key in keys:
+            metric = METRICS[key]
+            row = [change.title, change.starts_on.isoformat(), metric.label, "Yes" if change.recalculate else "No"]
+            if not metric.shown_for(filters.age_band) or change.month > filters.period.end:
+                rows.append((*row, "–", "–", "all ages only" if not metric.shown_for(filters.age_band)
+                             else "after the chosen period"))
+                continue
+            fields = trend_fields(key)
+            shown = protect(trend_rows(db, monthly, metric), fields, policy)
+            buckets = list(shown["bucket"])
+            values = list(shown[fields[3].name])
+            whole = [not str(p).endswith(APART) for p in shown["period"]]
+            plain = [v if ok and isinstance(v, (int, float)) and not isinstance(v, bool) else None
+                     for v, ok in zip(values, whole)]
+            before = [v for b, v in zip(buckets, plain) if v is not None and b < change.month]
+            after = [v for b, v in zip(buckets, plain) if v is not None and b >= change.month]
+            reading = trend_reading(buckets, values, grain="month", first=buckets[0] if buckets else change.month,
+                                    last=filters.period.end, period_start=filters.period.start,
+                                    better=metric.better, percent=metric.kind == "pct",
+                                    count=metric.kind == "count").result
+            wanted = "improvement" if metric.better else "neither"
+            hits = [b for b, s in zip(buckets, reading.signals) if s == wanted and b >= change.month]
+            if not reading.enough_points:
+                verdict = "No reading: too few points or small numbers"
+            elif hits:
+                verdict = f"Yes, from {hits[0]:%b %Y}" + ("" if metric.better else " (no better direction)")
+            else:
+                verdict = "No"
+            rows.append((*row, _text(sum(before) / len(before), metric) if before else "–",
+                         _text(sum(after) / len(after), metric) if after else "–", verdict))
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+ALL_QUERIES = tuple(dict.fromkeys(q for m in METRICS.values() for q in m.queries)) + ("service_changes",)
+
+
+def table_chart(chart_id: str, title: str, data, columns: tuple[str, ...], labels: tuple[str, ...], note: str,
+                description: str, empty_text: str) -> Chart:
+    """Return a chart that draws its shown rows as a table (its table view and CSV are the same rows)."""
+    def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
+        return Drawn(figures.table_figure(list(labels), [list(shown[c]) for c in columns]), note)
+
+    return Chart(id=chart_id, kind=ChartKind.BREAKDOWN, title=title, data=data, queries=ALL_QUERIES,
+                 fields=tuple(Field(c, label) for c, label in zip(columns, labels)), figure=figure,
+                 description=description, empty_text=empty_text)
+
+
+BOARD = table_chart(
+    "spc-board", "Making Data Count summary", board_rows, BOARD_COLUMNS, BOARD_LABELS,
+    "Each metric's chart at the chosen grain, from the data's first month to the period's end: the variation "
+    "icon reads the latest point, the assurance icon compares the target with the latest limits.",
+    "Latest value, target, variation and assurance icons, mean and process limits", "No metrics to summarise.")
+CHANGES = table_chart(
+    "spc-changes", "Changes: did they make a difference?", change_rows, CHANGE_COLUMNS, CHANGE_LABELS,
+    "Means by month before and after each change, to the period's end. A special cause in the expected "
+    "direction is read against limits that do not restart at the change.",
+    "Every service change in the register, for each metric it names",
+    "No service changes in the register (the optional service_changes table).")
+register(BOARD, CHANGES)
+
+PAGE = publish(Page(
+    id="spc-summary", path="/spc-summary", title="SPC summary",
+    intro="Making Data Count's board table for every headline metric, and what followed each service change.",
+    audience="the Crisis Care Concordat task group and commissioners",
+    cards=metric_cards("ae_attendances", "s136_detentions", "occupancy_pct", "followup_72h_pct"),
+    rows=((("spc-board", 12),), (("spc-changes", 12),)),
+), __name__, nav="SPC summary", order=90)
