@@ -47,11 +47,11 @@ class TimedDatabase(Database):
         super().__init__(*args, **kwargs)
         self.log: list[tuple[str, dict[str, Any], float]] = []
 
-    def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    def execute(self, con: Any, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        # Every query of the app (its snapshots' too) runs here, on the connection it pinned.
         sql = load_sql(name)
         params = params or {}
         bound = {key: params[key] for key in sql.params}
-        con = self.connection()
         t0 = time.perf_counter()
         cursor = con.cursor()
         try:

@@ -153,6 +153,10 @@ class Settings:
     spc_min_points: int = field(default_factory=lambda: _number("SPC_MIN_POINTS", "13", int, 2, 100))
     spc_conflict: str = field(default_factory=lambda: _choice("SPC_CONFLICT", "improvement",
                                                               ("improvement", "concern", "rank")))
+    # Validation refuses a parquet file with more row groups than this before reading it (its
+    # metadata grows with row groups × columns, and DuckDB's memory limit does not cover it).
+    parquet_max_row_groups: int = field(default_factory=lambda: _number("PARQUET_MAX_ROW_GROUPS", "5000", int,
+                                                                        1, 10_000_000))
 
 
 def get_settings() -> Settings:

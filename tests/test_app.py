@@ -119,9 +119,9 @@ def test_a_figure_drawn_without_its_table_only_columns_is_the_same(app_db, filte
 
 def test_a_closed_table_does_not_run_its_table_only_query(app_db, monkeypatch):
     ran = []
-    original = type(app_db).query
-    monkeypatch.setattr(type(app_db), "query", lambda self, name, params=None: ran.append(name) or original(
-        self, name, params))
+    original = type(app_db).execute  # every query, pinned to a snapshot or not, runs here
+    monkeypatch.setattr(type(app_db), "execute", lambda self, con, name, params=None: ran.append(name) or original(
+        self, con, name, params))
     callbacks.draw_chart(STORE, None, {"type": "chart-graph", "chart": "uec-sites"}, 0)
     assert "ae_site_counts" in ran and "ae_by_site" not in ran
     callbacks.draw_table(1, STORE, None, {"type": "chart-toggle", "chart": "uec-sites"})

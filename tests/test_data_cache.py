@@ -21,6 +21,13 @@ class SlowDatabase:
     def version(self) -> str:
         return "v1"
 
+    def snapshot(self) -> SlowDatabase:  # one version only: its own snapshot
+        return self
+
+    @property
+    def cache_id(self) -> int:
+        return id(self)
+
     def query(self, name, params):
         with self.lock:
             self.calls += 1

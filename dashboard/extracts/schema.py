@@ -36,6 +36,9 @@ DELAY_REASON = (
     "g_patient_family_choice", "h_disputes", "i_housing",
 )
 RESPONSIBLE_ORG = ("nhs", "social_care", "both")
+# The contract's limits on text shown to people: names (site, ward) and titles.
+SHOWN_TEXT_MAX = 200
+TITLE_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ AE_ATTENDANCES = Extract(
     (
         Column("attendance_id", "string", unique=True),
         *_person(),
-        Column("site", "string"),
+        Column("site", "string", max_length=SHOWN_TEXT_MAX),
         Column("arrival_at", "timestamp"),
         Column("departure_at", "timestamp", nullable=True),
         Column("decision_to_admit_at", "timestamp", nullable=True),
@@ -146,7 +149,7 @@ INPATIENT_STAYS = Extract(
     (
         Column("stay_id", "string", unique=True),
         *_person(),
-        Column("ward", "string"),
+        Column("ward", "string", max_length=SHOWN_TEXT_MAX),
         Column("ward_type", "code", codes=WARD_TYPE),
         Column("admitted_at", "timestamp"),
         Column("discharged_at", "timestamp", nullable=True),
@@ -180,7 +183,7 @@ WARD_CAPACITY = Extract(
     "ward_capacity",
     None,
     (
-        Column("ward", "string"),
+        Column("ward", "string", max_length=SHOWN_TEXT_MAX),
         Column("ward_type", "code", codes=WARD_TYPE),
         Column("beds", "integer", min=1),
         Column("valid_from", "date"),

@@ -48,6 +48,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import tempfile
 from collections.abc import Collection, Sequence
@@ -64,10 +65,17 @@ from dashboard.settings import get_settings
 MAY_BE_EMPTY = frozenset({"delayed_transfers"})
 # Reference tables whose dates may lie in the future (planned capacity).
 FUTURE_ALLOWED = frozenset({"ward_capacity", "service_changes"})
-# Control characters and the bidirectional overrides/isolates: text shown to people must not hold them.
-_NOT_PLAIN = r"[\x00-\x1f\x7f-\x9f\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"  # RE2 syntax
 _METRIC_LIST = "^(all|[a-z0-9_]+( *, *[a-z0-9_]+)*)$"
 MAX_EXAMPLES = 5
+LINK_RULE = "file must not be a link to outside the extracts folder"
+LINK_HINT = "copy the file into the folder instead of linking to it"
+GLOB_CHARACTERS = frozenset("*?[]{}")
+# Characters that are not plain text in a name shown to people (RE2 syntax, bound as a parameter):
+# C0 and C1 controls, zero-width and bidirectional marks, overrides and isolates (which can make
+# a name read backwards, "Trojan Source"), line and paragraph separators, the BOM.
+NOT_PLAIN_TEXT = (r"[\x{0}-\x{1F}\x{7F}-\x{9F}\x{61C}\x{200B}-\x{200F}\x{2028}-\x{202E}"
+                  r"\x{2060}-\x{2069}\x{FEFF}]")
+_NOT_PLAIN = NOT_PLAIN_TEXT
 
 # Parquet types (as DuckDB names them) accepted for each logical type.
 _INTEGER_TYPES = frozenset({
@@ -125,18 +133,36 @@ class Problem:
     hint: str = ""
 
     def message(self) -> str:
-        """Return the problem as one line naming extract, file, column, rule, rows and examples."""
-        text = f"{self.extract}: file {self.file}"
+        """Return the problem as one line naming extract, file, column, rule, rows and examples.
+
+        File and column names and example ids come from the sender: any that holds a character
+        that is not printable (a newline could forge a line of the report) is shown quoted, escaped.
+        """
+        text = f"{self.extract}: file {quote_name(self.file)}"
         if self.column:
-            text += f", column {self.column}"
+            text += f", column {quote_name(self.column)}"
         text += f", rule {self.rule}"
         if self.rows:
             text += f": {self.rows} row{'s' if self.rows != 1 else ''}"
         if self.examples:
-            text += f" (e.g. {', '.join(self.examples)})"
+            text += f" (e.g. {', '.join(quote_name(e) for e in self.examples)})"
         if self.hint:
-            text += f"; {self.hint}"
+            text += f"; {_escape(self.hint)}"
         return text
+
+
+def _escape(text: str) -> str:
+    """Return text with every character that is not printable written as its escape (\\n, \\u202e)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def quote_name(text: str) -> str:
+    """Return a name from the data as shown in a report: as it is when plain, else quoted and escaped."""
+    if text.isprintable() and '"' not in text and text == text.strip():
+        return text
+    return '"' + _escape(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 @dataclass(frozen=True)
@@ -327,6 +353,41 @@ class _Checker:
 
     # -- files and schemas -------------------------------------------------
 
+    def _inside(self, path: Path) -> bool:
+        """Return whether `path`, links resolved, lies inside the folder being checked."""
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(self.root))
+
+    def _files(self, name: str, folder: Path) -> list[Path]:
+        """Return the extract's data files, sorted: links out of the folder and pattern-like names are problems.
+
+        Links are never followed out of the folder being checked (a link to another system's
+        files would be loaded and served as if they were this one's); a linked folder inside it
+        is not followed either (its files are found under their own name).
+        """
+        found = []
+        for top, dirs, files in os.walk(folder, followlinks=False):
+            here = Path(top)
+            for entry in sorted(dirs):
+                path = here / entry
+                if path.is_symlink() and not entry.startswith((".", "_")):
+                    if self._inside(path):
+                        self.warnings.append(Problem(name, self._rel(path), "", "linked folder not followed"))
+                    else:
+                        self._problem(name, self._rel(path) + "/", "", LINK_RULE, hint=LINK_HINT)
+            dirs[:] = [d for d in dirs if not d.startswith((".", "_")) and not (here / d).is_symlink()]
+            for entry in files:
+                path = here / entry
+                if entry.startswith((".", "_")):
+                    continue
+                if path.is_symlink() and not self._inside(path):
+                    self._problem(name, self._rel(path), "", LINK_RULE, hint=LINK_HINT)
+                elif GLOB_CHARACTERS.intersection(entry):
+                    self._problem(name, self._rel(path), "", "file name must not contain * ? [ ] { }",
+                                  hint="the reader would take it as a pattern matching other files: rename it")
+                elif path.is_file():
+                    found.append(path)
+        return sorted(found)
+
     def _problem(self, extract: str, file: str, column: str, rule: str, rows: int = 0,
                  examples: Sequence[str] = (), hint: str = "") -> None:
         self.problems.append(Problem(extract, file, column, rule, rows, tuple(examples), hint))
@@ -337,13 +398,14 @@ class _Checker:
     def _check_extract(self, extract: Extract) -> None:
         name = extract.name
         folder = self.root / name
+        if folder.is_symlink() and not self._inside(folder):
+            self._problem(name, f"{name}/", "", LINK_RULE, hint=LINK_HINT)
+            return
         if not folder.is_dir():
             self._problem(name, f"{name}/", "", "extract folder must exist")
             return
         parquet, csvs = [], []
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if any(part.startswith((".", "_")) for part in path.relative_to(folder).parts):
-                continue
+        for path in self._files(name, folder):
             suffix = path.suffix.lower()
             if suffix == ".parquet":
                 parquet.append(path)
@@ -377,6 +439,10 @@ class _Checker:
         rel = self._rel(path)
         if path.stat().st_size == 0:
             self._problem(extract, rel, "", "file must not be empty (0 bytes)")
+            return None
+        oversized = parquet_metadata_problem(path)
+        if oversized:
+            self._problem(extract, rel, "", oversized[0], hint=oversized[1])
             return None
         try:
             described = self.con.execute(
@@ -629,6 +695,51 @@ class _Checker:
         for file_index, count, examples in rows:
             self._problem(dt.name, dt_files[file_index].rel, "stay_id", "must exist in inpatient_stays.stay_id",
                           count, [str(e) for e in examples or []])
+
+
+ROWS_PER_BYTE_MAX = 100  # an extract row (with its unique id) never packs into less than 1/100 byte
+MAX_COLUMNS = 1000
+FOOTER_BYTES_PER_ROW_GROUP = 8 * 1024
+
+
+def parquet_metadata_problem(path: Path) -> tuple[str, str] | None:
+    """Return (rule, hint) when a parquet file's metadata is too large to read safely, else None.
+
+    A valid-looking file of 200,000 one-row row groups took validation to 5 GB and minutes:
+    its footer (row groups × columns) is parsed whole, outside DuckDB's memory limit. So the
+    footer's length is read from the file's last 8 bytes and bounded before anything parses
+    it, then its row groups, columns and claimed rows (against the file's size) are bounded.
+    A file that is not parquet at all is left for DuckDB to report.
+    """
+    max_row_groups = get_settings().parquet_max_row_groups
+    size = path.stat().st_size
+    if size < 12:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(-8, io.SEEK_END)
+        tail = fh.read(8)
+    if tail[4:] != b"PAR1":
+        return None
+    footer = int.from_bytes(tail[:4], "little")
+    max_footer = 1024 * 1024 + max_row_groups * FOOTER_BYTES_PER_ROW_GROUP
+    rewrite = "rewrite it with fewer, larger row groups (e.g. 100,000 rows or more each)"
+    if footer > max_footer:
+        return (f"parquet metadata must be at most {max_footer:,} bytes", f"found {footer:,}; {rewrite}")
+    import pyarrow.parquet as pq  # bounded now: its footer is small enough to parse
+
+    try:
+        meta = pq.read_metadata(path)
+    except Exception:  # noqa: BLE001 - not readable: DuckDB reports it with its own words
+        return None
+    if meta.num_row_groups > max_row_groups:
+        return (f"parquet file must have at most {max_row_groups:,} row groups",
+                f"found {meta.num_row_groups:,}; {rewrite}")
+    if meta.num_columns > MAX_COLUMNS:
+        return (f"parquet file must have at most {MAX_COLUMNS:,} columns", f"found {meta.num_columns:,}")
+    if meta.num_rows > size * ROWS_PER_BYTE_MAX:
+        return ("parquet row count must be plausible for the file's size",
+                f"claims {meta.num_rows:,} rows in {size:,} bytes")
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 import pandas as pd
 
-from dashboard.store.db import Database
+from dashboard.store.db import Database, Snapshot
 from dashboard.core.filters import Filters
 from dashboard.core.periods import Period, add_months, financial_year_start
 
@@ -45,14 +45,16 @@ def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFram
 
     A page's charts are drawn by parallel requests that often need the same query (a
     trend and its cards); the first runs it and the others wait for its answer rather
-    than run it again at the same time.
+    than run it again at the same time. The key and the query come from one snapshot of the data
+    (the caller's, when it pinned one), so an answer is never filed under another data version.
     """
-    return _memoised(_key(db, name, params), partial(db.query, name, params))
+    snap = db.snapshot()
+    return _memoised(_key(snap, name, params), partial(snap.query, name, params))
 
 
-def _key(db: Database, name: str, params: dict[str, Any], *more: str) -> tuple:
+def _key(snap: Snapshot, name: str, params: dict[str, Any], *more: str) -> tuple:
     """Return the memo key of a query's answer (or of a form of it, named by `more`) on this data."""
-    return (id(db), db.version(), name, tuple(sorted(params.items())), *more)
+    return (snap.cache_id, snap.version(), name, tuple(sorted(params.items())), *more)
 
 
 def _memoised(key: tuple, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -162,12 +164,13 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     """Return a trend query's rows for every bucket of the chosen period and grain."""
     grain = grain or filters.grain
     params = filters.sql_params(grain)
+    snap = db.snapshot()
 
     def completed() -> pd.DataFrame:
-        return complete_buckets(cached_query(db, name, params), filters.period, grain)
+        return complete_buckets(cached_query(snap, name, params), filters.period, grain)
 
     # Kept completed: a trend's rows feed several charts and the cards of a page.
-    return _memoised(_key(db, name, params, "completed"), completed)
+    return _memoised(_key(snap, name, params, "completed"), completed)
 
 
 T = TypeVar("T")
@@ -205,9 +208,10 @@ def flow_table(db: Database, filters: Filters, grain: str | None = None,
                queries: tuple[str, ...] = PERIOD_QUERIES) -> pd.DataFrame:
     """Return the named trend queries side by side, one row per bucket (all columns).
 
-    The queries run side by side (DuckDB releases the GIL), as the cards' do.
+    The queries run side by side (DuckDB releases the GIL), as the cards' do, all on one snapshot.
     """
-    return side_by_side_buckets(side_by_side([partial(by_period, db, name, filters, grain) for name in queries]))
+    snap = db.snapshot()
+    return side_by_side_buckets(side_by_side([partial(by_period, snap, name, filters, grain) for name in queries]))
 
 
 def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -266,10 +270,11 @@ def data_bounds(db: Database) -> tuple[date, date] | None:
     Every callback asks (to validate the filters it is sent), so the answer is kept per
     data version rather than re-read from the memoised frame each time.
     """
-    key = (id(db), db.version())
+    snap = db.snapshot()
+    key = (snap.cache_id, snap.version())
     if key in _bounds:
         return _bounds[key]
-    frame = cached_query(db, "data_bounds", {})
+    frame = cached_query(snap, "data_bounds", {})
     first, last = frame["first_event"].iloc[0], frame["last_event"].iloc[0]
     if pd.isna(first) or pd.isna(last):
         bounds = None

@@ -143,7 +143,12 @@ def _fingerprint(data_dir: Path) -> str:
 
 def catalog_path(data_dir: Path) -> Path:
     """Return where the catalog of `data_dir`'s current files lives (in the catalog folder)."""
-    return get_settings().catalog_dir / f"catalog-{fingerprint(data_dir)}.duckdb"
+    return catalog_file(fingerprint(data_dir))
+
+
+def catalog_file(version: str) -> Path:
+    """Return where the catalog of one data version lives (in the catalog folder)."""
+    return get_settings().catalog_dir / f"catalog-{version}.duckdb"
 
 
 def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threads: int = 2) -> Path:
@@ -166,20 +171,61 @@ def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threa
         for statement in catalog_sql():
             con.execute(statement.sql)
         con.execute("CHECKPOINT")
-    finally:
         con.close()
-    os.replace(tmp, target)
+        os.replace(tmp, target)
+    except BaseException:
+        # A failed build (a full disk, a bad file) leaves nothing behind: neither its file nor its log.
+        con.close()
+        _remove_catalog_temporaries(tmp)
+        raise
     return target
 
 
-def ensure_catalog(data_dir: Path) -> Path:
-    """Return the catalog for `data_dir`'s current files, building it once (one builder at a time)."""
-    target = catalog_path(data_dir)
+def _remove_catalog_temporaries(tmp: Path) -> None:
+    """Remove a catalog build's temporary file and DuckDB's write-ahead log beside it."""
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def remove_catalog_leftovers(catalog_dir: Path | None = None) -> list[Path]:
+    """Remove what killed catalog builds left in the catalog folder (``.catalog-*.tmp`` and their ``.wal``).
+
+    Only while holding the build lock, which every builder holds for its whole build: any
+    temporary file seen then belongs to no running build. When another process is building,
+    nothing is removed (the next start-up will). Returns what was removed.
+    """
+    folder = Path(catalog_dir or get_settings().catalog_dir)
+    if not folder.is_dir():
+        return []
+    removed = []
+    with open(folder / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        try:
+            for leftover in sorted(folder.glob(".catalog-*.tmp")) + sorted(folder.glob(".catalog-*.tmp.wal")):
+                _remove_catalog_temporaries(leftover)
+                removed.append(leftover)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return removed
+
+
+def ensure_catalog(data_dir: Path, version: str | None = None) -> Path:
+    """Return the catalog for `data_dir`'s files (of `version`, default the current one), building it once.
+
+    One builder at a time: gunicorn workers starting together build it once.
+    """
+    target = catalog_path(data_dir) if version is None else catalog_file(version)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # gunicorn workers starting together build it once
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not target.exists():
                 build_catalog(data_dir, target)
@@ -205,6 +251,53 @@ def _prune_catalogs(keep: Path, keep_count: int = 4, idle_seconds: float = 3600)
             pass
 
 
+def one_version(db: Any) -> Any:
+    """Return `db` pinned to its current data version (its snapshot); a stand-in without snapshots as it is."""
+    snapshot = getattr(db, "snapshot", None)
+    return snapshot() if callable(snapshot) else db
+
+
+class Snapshot:
+    """One data version pinned: its version and a connection to its catalog, for one whole answer.
+
+    A callback that runs several queries takes one snapshot and asks it for all of them (and
+    memo keys use its version), so a load that swaps the data mid-callback cannot give one
+    answer from two releases. The connection stays open while any snapshot holds it.
+    """
+
+    def __init__(self, database: Database, version: str, con: duckdb.DuckDBPyConnection, pid: int) -> None:
+        self.database = database
+        self._version = version
+        self.con = con
+        self.pid = pid
+
+    @property
+    def data_dir(self) -> Path:
+        """Return the data folder the snapshot was taken of."""
+        return self.database.data_dir
+
+    @property
+    def cache_id(self) -> int:
+        """Return the memo identity shared by every snapshot of one Database."""
+        return id(self.database)
+
+    def version(self) -> str:
+        """Return the pinned data version (it never changes)."""
+        return self._version
+
+    def snapshot(self) -> Snapshot:
+        """Return itself: a snapshot is already pinned."""
+        return self
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """Return the pinned connection."""
+        return self.con
+
+    def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run the named query on the pinned data; return its rows as a DataFrame."""
+        return self.database.execute(self.con, name, params)
+
+
 class Database:
     """A read-only DuckDB connection to the catalog of one data folder, reopened when the data changes."""
 
@@ -215,10 +308,8 @@ class Database:
         self._threads = threads or settings.duckdb_threads
         self._memory_limit = memory_limit or settings.duckdb_memory_limit
         self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._pid: int | None = None
-        self._version: str | None = None
-        self._checked: tuple[float, str] | None = None  # (when, version) of the last check
+        self._current: Snapshot | None = None
+        self._checked: tuple[float, str, Path] | None = None  # (when, version, folder) of the last check
 
     def version(self) -> str:
         """Return the data version (a fingerprint of the files): it changes when a load swaps the data.
@@ -226,19 +317,26 @@ class Database:
         Asked before every query and memoised result (~20 times per page redraw), so the
         answer is reused for VERSION_CHECK_SECONDS: a load is seen within that time.
         """
+        return self._resolve()[0]
+
+    def _resolve(self) -> tuple[str, Path]:
+        """Return (data version, the folder it was read from with links resolved): a pair that belongs together."""
         now = time.monotonic()
         checked = self._checked
         if checked is not None and now - checked[0] < VERSION_CHECK_SECONDS:
-            return checked[1]
-        value = fingerprint(self.data_dir)
-        self._checked = (now, value)
-        return value
+            return checked[1], checked[2]
+        # Resolved once, so the version and the files a catalog is built from are those of one release.
+        root = Path(os.path.realpath(self.data_dir))
+        value = fingerprint(root)
+        self._checked = (now, value, root)
+        return value, root
 
-    def _connect(self, version: str) -> duckdb.DuckDBPyConnection:
+    def _connect(self, version: str, root: Path) -> duckdb.DuckDBPyConnection:
         config = {"threads": self._threads, "memory_limit": self._memory_limit,
                   "enable_external_access": False, "lock_configuration": True}
         for attempt in (1, 2):
-            path = ensure_catalog(self.data_dir)
+            # The catalog of exactly this version (a load may have swapped the data since it was read).
+            path = ensure_catalog(root, version)
             try:
                 os.utime(path)  # mark it in use, so no other process prunes it
                 # Read-only, and no file access at all: every query reads only the catalog's tables.
@@ -248,20 +346,34 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
+    @property
+    def cache_id(self) -> int:
+        """Return the memo identity of this Database (shared with its snapshots)."""
+        return id(self)
+
+    def snapshot(self) -> Snapshot:
+        """Return the current data version pinned with its connection (opened after any fork or load)."""
+        pid, (version, root) = os.getpid(), self._resolve()
+        current = self._current
+        if current is None or current.pid != pid or current.version() != version:
+            with self._lock:
+                current = self._current
+                if current is None or current.pid != pid or current.version() != version:
+                    # The previous connection is not closed here: a callback may still be reading
+                    # its snapshot. It closes when the last snapshot holding it is dropped.
+                    current = self._current = Snapshot(self, version, self._connect(version, root), pid)
+        return current
+
     def connection(self) -> duckdb.DuckDBPyConnection:
         """Return this process's connection to the current data, opening it after any fork or load."""
-        pid, version = os.getpid(), self.version()
-        if self._con is None or self._pid != pid or self._version != version:
-            with self._lock:
-                if self._con is None or self._pid != pid or self._version != version:
-                    old = self._con if self._pid == pid else None
-                    self._con = self._connect(version)
-                    self._pid, self._version = pid, version
-                    if old is not None:
-                        old.close()
-        return self._con
+        return self.snapshot().con
+
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run the named query with DuckDB named parameters; return its rows as a DataFrame."""
+        return self.execute(self.connection(), name, params)
+
+    def execute(self, con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run the named query on `con` (a snapshot's connection) with DuckDB named parameters."""
         query = load_sql(name)
         params = params or {}
         missing = query.params - params.keys()
@@ -269,7 +381,7 @@ class Database:
             raise KeyError(f"query {name} needs parameters {sorted(missing)}")
         # DuckDB refuses parameters a statement does not use: pass only the ones it names.
         bound = {key: params[key] for key in query.params}
-        cursor = self.connection().cursor()
+        cursor = con.cursor()
         try:
             return cursor.execute(query.sql, bound).df()
         finally:
@@ -278,6 +390,6 @@ class Database:
     def close(self) -> None:
         """Close the connection (a later query opens a new one)."""
         with self._lock:
-            if self._con is not None:
-                self._con.close()
-            self._con = None
+            current, self._current = self._current, None
+            if current is not None and current.pid == os.getpid():
+                current.con.close()

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from dashboard.extracts.schema import ALL_EXTRACTS, Extract
-from dashboard.store.db import ensure_catalog
+from dashboard.store.db import ensure_catalog, remove_catalog_leftovers
 from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
 # Each extract is written sorted by the time its events belong to (the contract's
@@ -93,6 +93,7 @@ def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
     releases.mkdir(parents=True, exist_ok=True)
     with _lock(releases / f".lock-{served.name}"):
         _remove_leftovers(served, releases)
+        remove_catalog_leftovers()
         stamp = _stamp(releases, served.name)
         build = releases / f".build-{served.name}-{stamp}"
         spill = releases / f".spill-{served.name}-{stamp}"
@@ -104,11 +105,18 @@ def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
             shutil.rmtree(build, ignore_errors=True)
             shutil.rmtree(spill, ignore_errors=True)
         _fsync_dir(releases)
-        # Build the query catalog of the new release before it is served, so running apps
-        # switch to it on their next query without waiting (the fingerprint follows the
-        # resolved paths, which are the release's both before and after the swap).
-        ensure_catalog(release)
-        previous = _swap(served, release, releases, stamp)
+        try:
+            # Build the query catalog of the new release before it is served, so running apps
+            # switch to it on their next query without waiting (the fingerprint follows the
+            # resolved paths, which are the release's both before and after the swap).
+            ensure_catalog(release)
+            previous = _swap(served, release, releases, stamp)
+        except BaseException:
+            # Not served: a failed catalog build or swap must not leave a whole release on a
+            # disk that may be full (the served data is untouched either way).
+            if Path(os.path.realpath(served)) != release.resolve():
+                shutil.rmtree(release, ignore_errors=True)
+            raise
         _prune(served.name, releases, keep={release, previous})
     return LoadResult(served, release, previous, rows, report.warnings)
 
@@ -259,14 +267,61 @@ def _prune(name: str, releases: Path, keep: set[Path | None]) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def _remove_leftovers(served: Path, releases: Path) -> None:
-    """Remove what an interrupted load left behind (safe: we hold the lock)."""
+def _remove_leftovers(served: Path, releases: Path) -> list[Path]:
+    """Remove what an interrupted load left behind (safe: we hold the lock); return what was removed.
+
+    Build and spill folders, swap links, and releases newer than the served one: loads run
+    one at a time under the lock and stamp releases in time order, so a release newer than
+    the served one was never served (its load died before the swap). The served release and
+    older ones (the previous, kept for going back) are never touched here.
+    """
+    removed = []
     for child in releases.iterdir():
         if child.name.startswith((f".build-{served.name}-", f".spill-{served.name}-")):
             shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
     for child in served.parent.glob(f".{served.name}.swap-*"):
         if child.is_symlink():
             child.unlink()
+            removed.append(child)
+    current = _link_target(served)
+    if current is not None:
+        pattern, current_name = _release_names(served.name), Path(os.path.realpath(current)).name
+        for child in releases.iterdir():
+            if pattern.fullmatch(child.name) and child.is_dir() and not child.is_symlink() \
+                    and _stamp_of(child.name) > _stamp_of(current_name) and child.resolve() != served.resolve():
+                shutil.rmtree(child, ignore_errors=True)
+                removed.append(child)
+    return removed
+
+
+def _stamp_of(release_name: str) -> str:
+    """Return a release's time stamp (YYYYmmddTHHMMSSffffff), '' when the name has none."""
+    found = re.search(r"-(\d{8}T\d{12})(-original)?$", release_name)
+    return found.group(1) if found else ""
+
+
+def remove_crash_leftovers(served: Path) -> list[Path]:
+    """Remove what killed loads and catalog builds left behind; return what was removed (start-up).
+
+    Takes the load lock without waiting: while a load runs, its files are not leftovers, and
+    they are left alone. Catalog temporaries go only under the catalog build lock.
+    """
+    served = Path(served)
+    removed = remove_catalog_leftovers()
+    releases = served.parent / RELEASES_DIR
+    if not releases.is_dir():
+        return removed
+    with (releases / f".lock-{served.name}").open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return removed
+        try:
+            removed += _remove_leftovers(served, releases)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return removed
 
 
 def _stamp(releases: Path, name: str) -> str:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
+from flask import Flask, g
 
 from dashboard.store import runtime
-from dashboard.web import security
+from dashboard.web import hardening, security
 from dashboard.web.charts import CHARTS
 from dashboard.web.components import APP_TITLE, PAGES, filter_bar, footer_content, header
 from dashboard.store.data import data_bounds
@@ -61,6 +62,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     auth = security.check_configuration()
     runtime.use_app_pandas_options()
     runtime.configure(data_dir or get_settings().data_dir)
+    remove_leftovers_of_crashes(Path(data_dir or get_settings().data_dir))
     app = Dash(
         __name__,
         use_pages=True,
@@ -74,9 +76,41 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
     security.install(app, auth, known_ids={"chart": CHARTS, "page": PAGES})  # filled by import_pages below
+    hardening.install(app.server)
+    pin_one_data_version(app.server)
     import_pages()
     app.layout = shell
     return app
+
+
+def remove_leftovers_of_crashes(data_dir: Path) -> None:
+    """Remove what killed loads and catalog builds left behind (never the served data, never a running load)."""
+    from dashboard.store.loading import remove_crash_leftovers
+
+    try:
+        removed = remove_crash_leftovers(data_dir)
+    except OSError as exc:  # tidying must never stop the app from starting
+        log.warning("could not remove leftovers of earlier crashes: %s", exc)
+        return
+    if removed:
+        log.info("removed %d leftover(s) of interrupted loads or catalog builds", len(removed))
+
+
+def pin_one_data_version(server: Flask) -> None:
+    """Make every request read one data version: its queries share one snapshot (a load may swap mid-answer)."""
+
+    @server.before_request
+    def pin() -> None:
+        g.mhflow_pin = runtime.pin_data_version()
+
+    @server.teardown_request
+    def unpin(_error: BaseException | None) -> None:
+        token = g.pop("mhflow_pin", None)
+        if token is not None:
+            try:
+                runtime.unpin_data_version(token)
+            except ValueError:  # set in another context (cannot happen under Flask; never fail a response)
+                pass
 
 
 def prepare(app: Dash) -> Dash:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
 from dashboard.web.cards import render_cards
-from dashboard.web.charts import render, to_csv
+from dashboard.web.charts import CHARTS, render, to_csv
 from dashboard.web.security import request_policy
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component)
@@ -173,7 +173,8 @@ def draw_table(toggled, filters_data, selection, toggle_id):
 )
 def download_chart(n_clicks, filters_data, selection):
     """Send the chart's table as CSV, exactly as shown ('*' where suppressed; marked in the detailed view)."""
-    if not n_clicks:
+    # The pressed button names the chart; a request naming no button (forged) gets nothing.
+    if not n_clicks or not isinstance(ctx.triggered_id, dict) or ctx.triggered_id.get("chart") not in CHARTS:
         return no_update
     chart_id = ctx.triggered_id["chart"]
     filters = filters_from_store(filters_data)

@@ -23,7 +23,7 @@ import pandas as pd
 from dashboard.web.charts import metric_field, trend_reading_of
 from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
                                   side_by_side_buckets)
-from dashboard.store.db import Database
+from dashboard.store.db import Database, one_version
 from dashboard.store.runtime import get_db
 from dashboard.core.disclosure import SUPPRESSED, Field, Policy, protect
 from dashboard.core.filters import Filters
@@ -219,7 +219,7 @@ def metric_cards(*keys: str) -> tuple[Card, ...]:
 def card_values(cards: Sequence[Card], filters: Filters, db: Database | None = None,
                 policy: Policy | None = None) -> list[CardValue]:
     """Return the protected headline of each card for the filters: data function -> protect -> headline."""
-    db = db or get_db()
+    db = one_version(db or get_db())  # one data version for every card, whatever a load swaps meanwhile
     policy = policy or Policy.from_settings()
     values: dict[Card, CardValue] = {}
     for data in dict.fromkeys(card.data for card in cards):

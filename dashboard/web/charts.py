@@ -10,7 +10,7 @@ body of the chart callback, so every chart is testable without a browser:
 """
 from __future__ import annotations
 
-import io
+import html
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
@@ -21,9 +21,10 @@ import pandas as pd
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
+from dashboard.web.exports import safe_csv
 from dashboard.web.figures import Drawn
 from dashboard.store.data import data_bounds, flow_table, service_changes
-from dashboard.store.db import Database
+from dashboard.store.db import Database, one_version
 from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, plottable, protect
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
@@ -142,16 +143,16 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
         return marked(_nothing_to_show(chart, filters, no_rows), policy)
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
-    raw = data(db or get_db(), filters, **selection)
+    raw = data(one_version(db or get_db()), filters, **selection)  # all its queries from one data version
     activity = chart.activity_column()
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         return marked(_nothing_to_show(chart, filters, no_rows), policy)
     shown = protect(raw, fields, policy)
-    drawn = chart.figure(shown, filters)
+    drawn = chart.figure(figures.plain_text(shown), filters)  # text from the data drawn as text, never markup
     if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
         drawn = all_suppressed(drawn.note)
     table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
-    note = drawn.note
+    note = html.unescape(drawn.note)  # shown as text by the page, not by Plotly
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()
     return marked(Rendered(drawn.figure, table, note), policy)
@@ -192,15 +193,12 @@ def _no_rows(labels: tuple[str, ...]) -> pd.DataFrame:
 
 
 def to_csv(rendered: Rendered, policy: Policy | None = None) -> str:
-    """Return the table of a rendered chart as CSV, exactly as shown (with '*').
+    """Return the table of a rendered chart as CSV, exactly as shown (with '*'), formula-like text neutralised.
 
     In the detailed view the first line is the marking, so it travels with the file.
     """
-    buffer = io.StringIO()
-    if policy is not None and policy.detailed:
-        buffer.write(f"{DETAILED_MARK}\n")
-    rendered.table.to_csv(buffer, index=False)
-    return buffer.getvalue()
+    text = safe_csv(rendered.table)
+    return f"{DETAILED_MARK}\n{text}" if policy is not None and policy.detailed else text
 
 
 # --- trend charts -------------------------------------------------------------------------

@@ -6,15 +6,39 @@ function returns a fresh dict, so no layout is ever shared or mutated.
 """
 from __future__ import annotations
 
+import html
 from html import escape as html_escape
 
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+import pandas as pd
+
 from dashboard.core.disclosure import SUPPRESSED, plottable
 from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
 from dashboard.settings import get_settings
+
+def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with every text cell that holds markup escaped for Plotly, which renders <a href>, <b>, <br>….
+
+    Site and ward names come from the extracts: a site named '<a href="…">Royal</a>' must be
+    drawn as those characters, never as a link. Markup starts only with '<', so only cells
+    holding one are escaped (& < > as entities, which Plotly shows as the characters): the
+    app's own labels ('A&E …'), which figure functions look up, are left as they are.
+    """
+    escaped = None
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+            continue
+        if not any(isinstance(v, str) and "<" in v for v in values):
+            continue
+        if escaped is None:
+            escaped = frame.copy()
+        escaped[column] = [html.escape(v, quote=False) if isinstance(v, str) and "<" in v else v for v in values]
+    return frame if escaped is None else escaped
+
 
 FONT = 'Frutiger, "Frutiger Linotype", Arial, "Helvetica Neue", Helvetica, sans-serif'
 NHS_BLUE = "#005EB8"

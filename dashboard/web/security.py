@@ -65,6 +65,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.core.disclosure import Policy
 from dashboard.settings import SettingError, get_settings, setting_names, unknown_variables
+from dashboard.web.throttle import Throttled, ThrottledVerifier
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +234,17 @@ class _BasicVerifier:
         # Unknown users are checked against a dummy hash so both paths take as long.
         self._dummy = generate_password_hash(secrets.token_urlsafe(16))
 
+    def _token(self, user: str, password: str) -> bytes:
+        return hmac.new(self._key, f"{user}\0{password}".encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+    def remembered(self, user: str, password: str) -> bool:
+        """Return whether this user and password were verified before (no hash needed)."""
+        token = self._token(user, password)
+        with self._lock:
+            return token in self._good
+
     def __call__(self, user: str, password: str) -> bool:
-        token = hmac.new(self._key, f"{user}\0{password}".encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+        token = self._token(user, password)
         with self._lock:
             if token in self._good:
                 return True
@@ -254,9 +264,16 @@ def _unauthorised(config: AuthConfig) -> Response:
     return response
 
 
+def _too_many_attempts(retry_after: int) -> Response:
+    response = Response("Too many failed sign-in attempts: try again later.\n", 429, mimetype="text/plain")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def _authenticator(config: AuthConfig) -> Callable[[], Response | None]:
     """Return the before-request hook that lets a request through only with valid credentials."""
-    verify = _BasicVerifier(config.users) if config.mode == "basic" else None
+    # Failed guesses are throttled per client and per user before any slow hash (dashboard.web.throttle).
+    verify = ThrottledVerifier(_BasicVerifier(config.users)) if config.mode == "basic" else None
 
     def authenticate() -> Response | None:
         g.detailed = False  # until this request's user is known to hold the grant
@@ -272,8 +289,13 @@ def _authenticator(config: AuthConfig) -> Callable[[], Response | None]:
             g.detailed = config.grants_detailed(user, groups)
             return None
         auth = request.authorization
-        if auth is None or auth.type != "basic" or not auth.username or auth.password is None \
-                or not verify(auth.username, auth.password):
+        try:
+            ok = auth is not None and auth.type == "basic" and bool(auth.username) and auth.password is not None \
+                and verify(request.remote_addr or "", auth.username, auth.password)
+        except Throttled as throttled:
+            log.warning("sign-in throttled for user %r from %s", (auth.username or "")[:64], request.remote_addr)
+            return _too_many_attempts(throttled.retry_after)
+        if not ok:
             if auth is not None:
                 log.warning("basic auth failed for user %r from %s", (auth.username or "")[:64], request.remote_addr)
             return _unauthorised(config)
@@ -344,6 +366,9 @@ KnownIds = Mapping[str, Mapping[str, Any]]
 
 # Stores the server writes and the browser echoes back: their shape, checked before any callback runs.
 STORE_SHAPES: dict[tuple[str, str], tuple[type, ...]] = {("page-filters", "data"): (dict, type(None))}
+# The browser's address, as its Location components send it (Dash's pages router fails on anything else).
+STORE_SHAPES.update({(location, part): (str, type(None)) for location in ("url", "_pages_location")
+                     for part in ("pathname", "search", "hash", "href")})
 
 
 def _id_problem(component_id: Any, known: KnownIds) -> str | None:
@@ -357,8 +382,9 @@ def _id_problem(component_id: Any, known: KnownIds) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or \
                 (isinstance(value, str) and len(value) > 200):
             return f"bad value for id key {key[:20]!r}"
-        if key in known and isinstance(value, str) and value not in known[key]:
-            return f"unknown {key} {value[:40]!r}"
+        if key in known and (not isinstance(value, str) or value not in known[key]):
+            # A chart or page id sent as a number (or any non-name) names nothing the server made.
+            return f"unknown {key} {str(value)[:40]!r}"
     return None
 
 
