@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from dashboard.settings import AGE_BANDS, DEFAULT_AGE_BAND, get_settings
+from dashboard.settings import AGE_BANDS, DEFAULT_AGE_BAND, SettingError, get_settings
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -124,14 +124,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the app, generating data first when the data folder is empty."""
     from dashboard.web.app import ensure_data, run
+    from dashboard.web.security import check_configuration
 
+    check_configuration()  # before minutes of generating data, not after
     ensure_data(args.data, population=args.population)
     run(data_dir=args.data, host=args.host, port=args.port, debug=args.debug)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (2, with one line on stderr, for a setting not allowed)."""
+    try:
+        return _run(argv)
+    except SettingError as exc:  # an operator setting outside its allowed values: one line, no traceback
+        return _fail(str(exc).splitlines()[0])
+
+
+def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["serve", *argv]

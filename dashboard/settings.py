@@ -1,14 +1,19 @@
 """Configuration: one place for paths, age bands, disclosure control and targets.
 
 Everything here can be overridden by the operator through environment variables
-(prefix ``MHFLOW_``); nothing here can be changed from the browser.
+(prefix ``MHFLOW_``); nothing here can be changed from the browser. Every value is
+checked when it is read: a value outside its allowed values raises ``SettingError``,
+whose message is one line naming the variable and what it may be, and the app
+refuses to start (``check_startup``) rather than run with a setting it guessed at.
 """
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
@@ -38,6 +43,24 @@ DEFAULT_TARGETS: dict[str, float] = {
     "s136_police_custody_pct": 0.0,
 }
 
+# Disclosure control (data contract): the only rule offered is the national one. The 'local'
+# rule (suppress 1-7, show every other count exactly) was withdrawn: differencing two answers
+# (two overlapping periods, all ages against the other bands) gave hidden counts back exactly.
+SUPPRESSION_RULES = ("national",)
+THRESHOLD_RANGE = (3, 1000)  # below 3 a '*' is one value or two: no protection to speak of
+ROUNDING_BASE_RANGE = (3, 100)  # base 1 is no rounding; base 2 lets a difference of two answers pin a count
+DUCKDB_THREADS_RANGE = (1, 256)
+MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+class SettingError(ValueError):
+    """An operator setting has a value outside its allowed values (the app must not start)."""
+
+    def __init__(self, name: str, value: str | None, allowed: str) -> None:
+        self.name, self.value, self.allowed = name, value, allowed
+        shown = "(empty)" if value is not None and not value.strip() else repr(value)
+        super().__init__(f"{name}={shown} is not allowed: {allowed}")
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     _READ.add(f"MHFLOW_{name}")
@@ -45,70 +68,99 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 
 _READ: set[str] = set()  # every MHFLOW_ variable a Settings has read (get_settings' cache key)
+N = TypeVar("N", int, float)
+
+
+def _number(name: str, default: str, kind: Callable[[str], N], low: N, high: N, allowed: str = "") -> N:
+    """Return MHFLOW_<name> as a number from `low` to `high`; raise SettingError otherwise."""
+    text = _env(name, default)
+    if not allowed:
+        allowed = f"a whole number from {low} to {high}" if kind is int else f"a number from {low} to {high}"
+    try:
+        value = kind(text.strip()) if text is not None else kind(default)
+    except ValueError:
+        raise SettingError(f"MHFLOW_{name}", text, allowed) from None
+    if not low <= value <= high or value != value:  # value != value: NaN
+        raise SettingError(f"MHFLOW_{name}", text, allowed)
+    return value
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...], why: str = "") -> str:
+    """Return MHFLOW_<name> if it is one of `choices` (case and spaces ignored); raise SettingError otherwise."""
+    text = _env(name, default)
+    value = (text or "").strip().lower()
+    if value not in choices:
+        raise SettingError(f"MHFLOW_{name}", text, f"one of {', '.join(choices)}{why}")
+    return value
+
+
+def _folder(name: str, default: Path) -> Path:
+    """Return MHFLOW_<name> as a folder path: not empty, and not an existing file."""
+    text = _env(name, str(default))
+    if text is None or not text.strip() or "\0" in text:
+        raise SettingError(f"MHFLOW_{name}", text, "a folder path")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise SettingError(f"MHFLOW_{name}", text, "a folder path (this is a file)")
+    return path
+
+
+def _memory_limit() -> str:
+    text = _env("DUCKDB_MEMORY_LIMIT", "1GB")
+    if text is None or not MEMORY_LIMIT.match(text):
+        raise SettingError("MHFLOW_DUCKDB_MEMORY_LIMIT", text, "a size such as 512MB, 1GB or 4GiB")
+    return text.strip()
 
 
 def _env_targets() -> dict[str, float]:
     targets = dict(DEFAULT_TARGETS)
     for key in targets:
-        value = _env(f"TARGET_{key.upper()}")
-        if value is not None:
-            targets[key] = float(value)
+        # Every target is a percentage (an SPC assurance line on a 0-100% axis).
+        if _env(f"TARGET_{key.upper()}") is not None:
+            targets[key] = _number(f"TARGET_{key.upper()}", "", float, 0.0, 100.0, "a percentage from 0 to 100")
     return targets
 
 
-def _env_int(name: str, default: int, low: int, high: int) -> int:
-    """Return MHFLOW_<name> as a whole number from low to high; anything else stops the app with a clear message."""
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        raise ValueError(f"MHFLOW_{name} must be a whole number from {low} to {high}, not {raw!r}")
-    return value
+def _threshold() -> int:
+    return _number("SUPPRESSION_THRESHOLD", "8", int, *THRESHOLD_RANGE)
 
 
-def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    """Return MHFLOW_<name> if it is one of `choices`; anything else stops the app with a clear message."""
-    raw = _env(name)
-    if raw is None:
-        return default
-    if raw.strip().lower() not in choices:
-        raise ValueError(f"MHFLOW_{name} must be one of {', '.join(choices)}, not {raw!r}")
-    return raw.strip().lower()
+def _rounding_base() -> int:
+    return _number("ROUNDING_BASE", "5", int, *ROUNDING_BASE_RANGE)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The operator's configuration, read once from the environment."""
+    """The operator's configuration, read once from the environment (each value checked)."""
 
-    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(ROOT / "data" / "parquet"))))
-    # Small-number suppression: counts 1..threshold-1 shown as '*'; 0 turns it off.
-    suppression_threshold: int = field(default_factory=lambda: int(_env("SUPPRESSION_THRESHOLD", "8")))
-    # 'local' (the contract's default rule) or 'national' (HES/ECDS: also round to 5).
-    suppression_rule: str = field(default_factory=lambda: _env("SUPPRESSION_RULE", "local") or "local")
+    data_dir: Path = field(default_factory=lambda: _folder("DATA_DIR", ROOT / "data" / "parquet"))
+    # Protected view: counts 1..threshold-1 shown as '*', every other count rounded to the base.
+    suppression_threshold: int = field(default_factory=_threshold)
+    rounding_base: int = field(default_factory=_rounding_base)
+    suppression_rule: str = field(default_factory=lambda: _choice(
+        "SUPPRESSION_RULE", "national", SUPPRESSION_RULES,
+        " (the local rule was withdrawn: differencing two of its answers gave hidden counts back)"))
     # Where catalogs (DuckDB files built from the extracts, see db.py) are kept.
-    catalog_dir: Path = field(default_factory=lambda: Path(_env("CATALOG_DIR", str(ROOT / "data" / ".catalog"))))
-    duckdb_threads: int = field(default_factory=lambda: int(_env("DUCKDB_THREADS", "2")))
-    duckdb_memory_limit: str = field(default_factory=lambda: _env("DUCKDB_MEMORY_LIMIT", "1GB") or "1GB")
+    catalog_dir: Path = field(default_factory=lambda: _folder("CATALOG_DIR", ROOT / "data" / ".catalog"))
+    duckdb_threads: int = field(default_factory=lambda: _number("DUCKDB_THREADS", "2", int, *DUCKDB_THREADS_RANGE))
+    duckdb_memory_limit: str = field(default_factory=_memory_limit)
     targets: dict[str, float] = field(default_factory=_env_targets)
     # Making Data Count's rules (dashboard.core.spc): run lengths of a shift and a trend, the
     # points an XmR chart needs before it has limits, and which signal a point that breaks rules
     # in both directions shows ('improvement' as MDC's Single Chart Tool, 'concern', or 'rank').
-    spc_shift_run: int = field(default_factory=lambda: _env_int("SPC_SHIFT_RUN", 6, 3, 15))
-    spc_trend_run: int = field(default_factory=lambda: _env_int("SPC_TREND_RUN", 6, 3, 15))
-    spc_min_points: int = field(default_factory=lambda: _env_int("SPC_MIN_POINTS", 13, 2, 100))
-    spc_conflict: str = field(default_factory=lambda: _env_choice("SPC_CONFLICT", "improvement",
-                                                                  ("improvement", "concern", "rank")))
+    spc_shift_run: int = field(default_factory=lambda: _number("SPC_SHIFT_RUN", "6", int, 3, 15))
+    spc_trend_run: int = field(default_factory=lambda: _number("SPC_TREND_RUN", "6", int, 3, 15))
+    spc_min_points: int = field(default_factory=lambda: _number("SPC_MIN_POINTS", "13", int, 2, 100))
+    spc_conflict: str = field(default_factory=lambda: _choice("SPC_CONFLICT", "improvement",
+                                                              ("improvement", "concern", "rank")))
     # Validation refuses a parquet file with more row groups than this before reading it (its
     # metadata grows with row groups × columns, and DuckDB's memory limit does not cover it).
-    parquet_max_row_groups: int = field(default_factory=lambda: int(_env("PARQUET_MAX_ROW_GROUPS", "5000")))
+    parquet_max_row_groups: int = field(default_factory=lambda: _number("PARQUET_MAX_ROW_GROUPS", "5000", int,
+                                                                        1, 10_000_000))
 
 
 def get_settings() -> Settings:
-    """Return the settings as the environment gives them now.
+    """Return the settings as the environment gives them now (SettingError if one is not allowed).
 
     Read on every callback (a dozen times per page redraw), so the Settings object is
     kept for as long as the MHFLOW_ variables it is built from do not change.
@@ -130,3 +182,15 @@ def _environment() -> tuple[tuple[str, str | None], ...]:
 
 _cache: dict[tuple[tuple[str, str | None], ...], Settings] = {}
 _cache_lock = threading.Lock()
+
+
+def setting_names() -> frozenset[str]:
+    """Return every MHFLOW_ variable Settings reads (targets by name included)."""
+    Settings()  # records each name it reads
+    return frozenset(_READ | {f"MHFLOW_TARGET_{key.upper()}" for key in DEFAULT_TARGETS})
+
+
+def unknown_variables(known: frozenset[str] | set[str], environ: dict[str, str] | None = None) -> list[str]:
+    """Return the MHFLOW_ variables set in the environment that are no setting (a misspelt name)."""
+    env = os.environ if environ is None else environ
+    return sorted(name for name in env if name.startswith("MHFLOW_") and name not in known)

@@ -12,7 +12,8 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from dashboard.web import figures
-from dashboard.web.breakdowns import categories, noted
+from dashboard.web.breakdowns import (categories, mostly_hidden, noted, split_whole_period, whole_period_mix,
+                                      with_whole_period)
 from dashboard.web.cards import Alert, Card, metric_cards
 from dashboard.web.charts import Chart, ChartKind, rare_event_chart, register, spc_chart, with_labels
 from dashboard.web.components import Page, publish
@@ -82,11 +83,19 @@ def stacked_trend(shown: pd.DataFrame, series: Mapping[str, tuple[str, str]]) ->
 def stacked_trend_chart(chart_id: str, title: str, series: Mapping[str, tuple[str, str]], note: str,
                         description: str) -> Chart:
     """Return the chart of detentions by period stacked by `series` (column -> (label, colour)), with `note`."""
+    def data(db: Database, filters: Filters) -> pd.DataFrame:
+        return with_whole_period(s136_trend(db, filters), ["detentions", *series])
+
     def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
-        return noted(stacked_trend(shown, series), shown, list(series), note)
+        periods, whole = split_whole_period(shown)
+        # A mix hidden period by period would read as if those categories were absent: show the whole period's.
+        if mostly_hidden(periods, list(series)) and not whole.empty:
+            mix = whole_period_mix(whole, series, "Detentions")
+            return Drawn(mix.figure, f"{mix.note} {note}")
+        return noted(stacked_trend(periods, series), periods, list(series), note)
 
     return Chart(
-        id=chart_id, kind=ChartKind.TREND, title=title, data=s136_trend, queries=("s136_by_period",),
+        id=chart_id, kind=ChartKind.TREND, title=title, data=data, queries=("s136_by_period",),
         fields=(Field("period", "Period"),
                 Field("detentions", "Detentions", "count", partition=True, parts=tuple(series)),
                 *(Field(col, label, "count", partition=True) for col, (label, _) in series.items())),

@@ -1,7 +1,9 @@
 -- Section 136 detentions, one row per trend bucket.
 -- Returns: bucket, detentions, health_based, emergency_department, police_custody, other_place,
 --          under18_custody, ambulance, police_vehicle, other_conveyance, ended_recorded,
---          ended_not_recorded, over_limit, with_outcome, admitted, no_mh_follow_up, intoxicated
+--          ended_not_recorded, over_limit, with_outcome, admitted, no_mh_follow_up, intoxicated,
+--          assessment_recorded, assessment_not_recorded, assessed_3h (Mental Health Act assessment
+--          started <= 180 minutes after detained_at), black, white (detentions by ethnic group)
 -- Over the legal limit: ended_at recorded and longer than 24 hours, or 36 hours where extended.
 -- The median time detained is s136_median_by_period: it cannot be summed.
 -- Rows come from s136_monthly (queries/catalog/): the same counts by detention month and
@@ -23,7 +25,12 @@ SELECT
     sum(with_outcome)::BIGINT AS with_outcome,
     sum(admitted)::BIGINT AS admitted,
     sum(no_mh_follow_up)::BIGINT AS no_mh_follow_up,
-    sum(intoxicated)::BIGINT AS intoxicated
+    sum(intoxicated)::BIGINT AS intoxicated,
+    sum(assessment_recorded)::BIGINT AS assessment_recorded,
+    (sum(detentions) - sum(assessment_recorded))::BIGINT AS assessment_not_recorded,
+    sum(assessed_3h)::BIGINT AS assessed_3h,
+    sum(black)::BIGINT AS black,
+    sum(white)::BIGINT AS white
 FROM s136_monthly
 WHERE month >= $period_start AND month < $period_end
   AND age BETWEEN $age_min AND $age_max

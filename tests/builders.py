@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.extracts.schema import EXTRACTS, arrow_schema
+from dashboard.extracts.schema import ALL_EXTRACTS, EXTRACTS, OPTIONAL_EXTRACTS, arrow_schema
 
 _ids = itertools.count(1)
 
@@ -36,12 +36,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         stay_id=None, person_id="P1", age=30, delay_start=date(2024, 1, 5), delay_end=date(2024, 1, 11),
         reason="i_housing", responsible_org="nhs"),
     "ward_capacity": dict(ward="Oak", ward_type="adult_acute", beds=10, valid_from=date(2020, 1, 1), valid_to=None),
+    "population": dict(year=2024, age=30, sex="female", ethnic_group=None, people=1200),
 }
 
 
 def row(extract: str, **values: Any) -> dict[str, Any]:
     """Return one full row of `extract`: defaults, a fresh id, then `values`."""
-    spec = EXTRACTS[extract]
+    spec = ALL_EXTRACTS[extract]
     record = dict(DEFAULTS[extract])
     if spec.id_column:
         record[spec.id_column] = f"{extract[:2].upper()}{next(_ids):06d}"
@@ -52,10 +53,13 @@ def row(extract: str, **values: Any) -> dict[str, Any]:
 def write_extracts(root: Path, **tables: list[dict[str, Any]]) -> Path:
     """Write each extract (rows from `row`) as parquet under root; missing extracts get zero rows.
 
-    ward_capacity defaults to one ward (Oak, 10 beds) unless given.
+    ward_capacity defaults to one ward (Oak, 10 beds) unless given; an optional table
+    (population, service_changes) is written only when given.
     """
     tables.setdefault("ward_capacity", [row("ward_capacity")])
-    for name, spec in EXTRACTS.items():
+    optional = [spec for name, spec in OPTIONAL_EXTRACTS.items() if name in tables]
+    for spec in (*EXTRACTS.values(), *optional):
+        name = spec.name
         rows = tables.get(name, [])
         folder = root / name
         folder.mkdir(parents=True, exist_ok=True)

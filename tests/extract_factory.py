@@ -162,6 +162,16 @@ def write_parquet(root: Path, rows: Rows | None = None) -> Path:
     return root
 
 
+def with_optional(tmp_path: Path, name: str, rows: list[dict[str, Any]], writer: Callable[..., Path]) -> Path:
+    """Write the good extracts plus an optional table `name` in the writer's format; return the folder."""
+    root = writer(tmp_path / "data")
+    if writer is write_parquet:
+        write_parquet(root, {name: rows})
+    else:
+        write_csv_file(root / name / f"{name}.csv", name, rows)
+    return root
+
+
 def csv_text(value: Any) -> str:
     """Render a value as a sender's CSV would: empty for null, true/false, ISO dates."""
     if value is None:

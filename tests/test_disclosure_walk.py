@@ -20,14 +20,14 @@ data function, called directly):
    headline, so there hidden months trade values with each other (the period
    totals stay) and the cards, icons and change text must not move.
 
-A rate card shown while its numerator is a hidden count card of its own (delayed
-days as a share of bed days) is a known leak across pages: it xfails until
-``cards.shown_value`` asks ``Policy.pct`` to hide small numerators there.
+A rate card is never shown while its numerator is a hidden count card of its own
+(delayed days as a share of bed days): the national rule hides a rate whose
+numerator is '*'.
 
-Secondary suppression (a hidden cell worked out from a total and the other
-cells) is proved for the partitions the charts declare (``Field.partition`` /
-``Field.parts``), and for the declarations recommended for charts that have not
-opted in yet (``RECOMMENDED``).
+No hidden cell can be worked out from a total and the other cells: for the sums the
+charts declare (``Field.partition`` / ``Field.parts``, and ``RECOMMENDED``), the total's
+interval minus the other cells' intervals (``disclosure.interval``: what a shown value
+stands for under rounding) always leaves a hidden cell two or more values.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ from dashboard.core.periods import Period
 from dashboard.settings import AGE_BANDS, GRAINS
 
 THRESHOLD = 8
-POLICY = Policy(THRESHOLD, "local")
+POLICY = Policy(THRESHOLD, "national", 5)
 ONE_MONTH = Period.from_months("2025-06", "2025-06")
 A_YEAR = Period.from_months("2025-01", "2025-12")
 VIEWS = tuple(
@@ -133,6 +133,9 @@ def hidden_cells(raw: pd.DataFrame, fields: Iterable[Field]) -> dict[tuple[int, 
                     hidden.setdefault((i, f.den), "denominator")
                 if f.num not in counts:
                     hidden.setdefault((i, f.num), "numerator")
+            elif f.kind == "pct" and small(record[f.num]) and f.num not in counts:
+                # The rule hides a rate on a small numerator: its 1..7 must not show through.
+                hidden.setdefault((i, f.num), "small numerator")
             elif f.kind == "measure" and _int(record[f.den]) < THRESHOLD and not pd.isna(record[f.name]):
                 hidden[(i, f.name)] = "measure"
     return hidden
@@ -147,7 +150,7 @@ def perturbed(raw: pd.DataFrame, hidden: dict[tuple[int, str], str], shift: int)
             out[c] = out[c].astype("int64")
     for (i, c), why in sorted(hidden.items(), key=lambda item: item[1] == "numerator"):
         value = out.at[i, c]
-        if why in ("count", "denominator"):
+        if why in ("count", "denominator", "small numerator"):
             out.at[i, c] = (_int(value) - 1 + shift) % (THRESHOLD - 1) + 1
         elif why == "measure":
             out.at[i, c] = float(value) + 10.5 * shift
@@ -363,10 +366,8 @@ def test_every_pages_cards_show_nothing_small_and_depend_on_nothing_hidden(page_
 def test_no_rate_card_gives_back_a_hidden_count_card(registry, app_db):
     """A rate card whose numerator is a count card's column must be hidden when that count is.
 
-    Known case: delayed days are hidden ('*') on their card while "delayed days as a share of bed
-    days" is shown, and bed days are a card on the inpatient page, so share × bed days gives the
-    hidden count back. The fix is in cards.shown_value: Policy.pct(..., hide_small_numerator=True)
-    for a rate whose numerator is a count metric's column (delayed_pct). Until then this xfails.
+    Delayed days hidden ('*') on their card beside "delayed days as a share of bed days" would
+    give the count back as share × bed days (a card on the inpatient page); the rule hides both.
     """
     from dashboard.web.cards import shown_value
     from dashboard.store.data import flow_table
@@ -383,8 +384,7 @@ def test_no_rate_card_gives_back_a_hidden_count_card(registry, app_db):
             if shown_value(count, row, filters.age_band, POLICY) == SUPPRESSED and \
                     shown_value(metric, row, filters.age_band, POLICY) not in (SUPPRESSED, None):
                 problems.append(f"{key} shown while {count.key} is hidden ({view_id(filters)})")
-    if problems:
-        pytest.xfail("; ".join(problems[:3]) + " — cards.shown_value needs hide_small_numerator (see report)")
+    assert not problems, "; ".join(problems[:3])
 
 
 # --- secondary suppression -------------------------------------------------------------------------
@@ -449,27 +449,39 @@ def declared(chart: Chart, flags: dict[str, dict[str, Any]]) -> Chart:
     return dataclasses.replace(chart, fields=fields)
 
 
-def recoverable(shown: pd.DataFrame, raw: pd.DataFrame, fields: tuple[Field, ...]) -> list[str]:
-    """Return every partition of the shown table with exactly one hidden cell, its total shown and
-    another non-zero cell shown (total minus the shown cells gives the hidden one).
+def recoverable(shown: pd.DataFrame, raw: pd.DataFrame, fields: tuple[Field, ...],
+                rows: set[int] | None = None) -> list[str]:
+    """Return every hidden cell that a declared sum pins to one value: the total's interval minus the
+    other cells' intervals (``disclosure.interval``: the true values a shown value stands for).
 
-    A total outside the table is shown when it is at least the threshold (a smaller one is hidden).
-    A partition whose other cells are all 0 cannot be helped from inside it (hiding a 0 would
-    claim 1 or more); the other partitions that cell belongs to protect it.
+    A total outside the table (a card, another chart) is shown as the rule shows it: its interval
+    is that of the rounded true total.
     """
-    from dashboard.core.disclosure import partitions
+    from dashboard.core.disclosure import interval, partitions
 
     records = raw.to_dict("records")
     out = {f.name: list(shown[f.label]) for f in fields}
     problems = []
     for cells, total in partitions(records, fields):
-        if total is not None and out[total[0]][total[1]] == SUPPRESSED:
-            continue
-        if total is None and sum(_int(records[row][column]) for column, row in cells) < THRESHOLD:
-            continue
-        hidden = [c for c in cells if out[c[0]][c[1]] == SUPPRESSED]
-        if len(hidden) == 1 and any(_int(records[r][c]) > 0 for c, r in cells if (c, r) not in hidden):
-            problems.append(f"{hidden[0]} of {cells[:3]}… (total {total})")
+        if rows is not None and total is None:
+            # A trend drawn over the whole history: its months add up to a card over the chosen period only.
+            cells = [c for c in cells if c[1] in rows]
+            if not cells:
+                continue
+        if total is not None:
+            shown_total = out[total[0]][total[1]]
+        else:
+            shown_total = POLICY.count(sum(_int(records[row][column]) for column, row in cells))
+        t_low, t_high = interval(shown_total, THRESHOLD, POLICY.base)
+        spans = [interval(out[c][r], THRESHOLD, POLICY.base) for c, r in cells]
+        for k, (column, row) in enumerate(cells):
+            if out[column][row] != SUPPRESSED:
+                continue
+            others_low = sum(lo for j, (lo, _) in enumerate(spans) if j != k)
+            others_high = sum(hi for j, (_, hi) in enumerate(spans) if j != k)
+            low, high = max(1, t_low - others_high), min(THRESHOLD - 1, t_high - others_low)
+            if low >= high:
+                problems.append(f"{(column, row)} = {low} from {cells[:3]}… (total {total} shown {shown_total})")
     return problems
 
 
@@ -489,7 +501,11 @@ def test_declared_partitions_leave_no_hidden_cell_recoverable(chart_id, registry
             if rendered.empty:
                 continue
             where = f"{chart_id} {view_id(filters)} {selection}"
-            assert not recoverable(rendered.table, raw, chart.fields), where
+            rows = None
+            if "bucket" in raw and len(raw) > 1:
+                buckets = pd.to_datetime(raw["bucket"], errors="coerce").dt.date
+                rows = {i for i, b in enumerate(buckets) if b == b and filters.period.start <= b <= filters.period.end}
+            assert not recoverable(rendered.table, raw, chart.fields, rows), where
             assert_shown_is_safe(chart, raw, rendered, where)
             # Row totals really are the sum of their parts (the declaration is true of the data).
             for f in chart.fields:
@@ -510,17 +526,24 @@ def test_registered_charts_declare_their_partitions(registry):
 # --- the operator sets the threshold; the browser cannot ------------------------------------------
 
 def test_the_operators_threshold_changes_what_is_hidden(registry, app_db, monkeypatch):
+    from dashboard.settings import SettingError
+
     filters = Filters("all", A_YEAR, "month")
     raw = CHARTS["uec-sites"].data(app_db, filters)
-    assert raw["over_12h"].between(8, 199).any()
-    monkeypatch.setenv("MHFLOW_SUPPRESSION_THRESHOLD", "200")
+    assert raw["over_12h"].between(8, 198).any()
+    monkeypatch.setenv("MHFLOW_SUPPRESSION_THRESHOLD", "199")  # 200 with base 5 is refused (see disclosure)
     shown = render("uec-sites", filters).table["Over 12 hours"]
-    assert all(v == SUPPRESSED for v, n in zip(shown, raw["over_12h"]) if 0 < n < 200)
+    assert all(v == SUPPRESSED for v, n in zip(shown, raw["over_12h"]) if 0 < n < 199)
+    # Threshold 0 no longer turns protection off: it is refused; exact figures are the detailed view's.
     monkeypatch.setenv("MHFLOW_SUPPRESSION_THRESHOLD", "0")
     small_view = Filters("all", ONE_MONTH, "month")
+    with pytest.raises(SettingError, match="MHFLOW_SUPPRESSION_THRESHOLD"):
+        render("pos-outcomes", small_view)
+    monkeypatch.delenv("MHFLOW_SUPPRESSION_THRESHOLD")
     small_raw = CHARTS["pos-outcomes"].data(app_db, small_view)
     assert small_raw["detentions"].between(1, 7).any()
-    assert list(render("pos-outcomes", small_view).table["Detentions"]) == list(small_raw["detentions"])
+    exact = render("pos-outcomes", small_view, policy=Policy.detailed_view()).table["Detentions"]
+    assert list(exact) == list(small_raw["detentions"])
 
 
 def test_the_browser_cannot_change_the_threshold(registry, app_db):

@@ -428,3 +428,38 @@ def test_street_triage_and_the_new_place_of_safety_move_the_detentions() -> None
     moved = reg.place_of_safety(place, np.repeat([199, 200, 200], 20_000))
     assert (moved[:20_000] == 2).all() and (moved[40_000:] == 1).all()
     assert set(moved[20_000:40_000]) == {0, 2} and 0.19 < (moved[20_000:40_000] == 2).mean() < 0.21
+
+
+# --------------------------------------------------------------------------------------
+# The population table
+# --------------------------------------------------------------------------------------
+def test_population_holds_the_residents_of_each_year_by_age_sex_and_group(out: Path) -> None:
+    c = duckdb.connect()
+    c.execute(f"CREATE VIEW population AS SELECT * FROM read_parquet('{_file(out, 'population')}')")
+    years = c.execute("SELECT year, sum(people) FROM population GROUP BY year ORDER BY year").fetchall()
+    assert [y for y, _ in years] == list(range(START.year, EXTRACT_DATE.year))  # each calendar year of the window
+    last = years[-1][1]
+    assert abs(last - POPULATION) <= POPULATION * 0.002  # the generated population, in its last year
+    assert all(earlier < later for (_, earlier), (_, later) in zip(years, years[1:]))  # a growing population
+    assert one(c, "SELECT count(*) FROM population WHERE ethnic_group IS NULL") == 0  # every row has a group
+    assert one(c, "SELECT min(age) FROM population") == 0 and one(c, "SELECT max(age) FROM population") == 90
+    assert {r[0] for r in c.execute("SELECT DISTINCT sex FROM population").fetchall()} == {"female", "male"}
+    share = dict(c.execute("SELECT ethnic_group, sum(people) / (SELECT sum(people) FROM population) "
+                           "FROM population GROUP BY ALL").fetchall())
+    # Census 2021, England: white 81.0%, asian 9.6%, black 4.2%, mixed 3.0%, other 2.2%
+    assert 0.78 < share["white"] < 0.86 and 0.03 < share["black"] < 0.05 and 0.06 < share["asian"] < 0.11
+    old_women = one(c, "SELECT sum(people) FILTER (WHERE sex = 'female') / sum(people) FROM population WHERE age >= 85")
+    assert 0.55 < old_women < 0.7  # women outlive men
+    assert one(c, "SELECT count(*) FROM (SELECT year, age, sex, ethnic_group FROM population GROUP BY ALL "
+                  "HAVING count(*) > 1)") == 0
+
+
+def test_population_leaves_every_other_extract_as_it_was(tmp_path: Path) -> None:
+    from dashboard.extracts.generate import pipeline
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "write_population", lambda *a: 0)
+        generate(tmp_path / "without", population=5_000, seed=3, end_month=END_MONTH, progress=False)
+    generate(tmp_path / "with", population=5_000, seed=3, end_month=END_MONTH, progress=False)
+    for name in schema.EXTRACTS:
+        assert _file(tmp_path / "with", name).read_bytes() == _file(tmp_path / "without", name).read_bytes(), name

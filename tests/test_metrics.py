@@ -46,7 +46,9 @@ def test_metric_keys_match_the_contract_table():
         "liaison_1h_pct", "liaison_24h_pct", "s136_detentions", "s136_police_custody_pct",
         "s136_under18_custody", "s136_ambulance_pct", "s136_over_limit", "s136_admitted_pct", "admissions",
         "bed_days", "occupancy_pct", "out_of_area_bed_days", "median_los_days", "delayed_days", "delayed_pct",
-        "discharges", "followup_72h_pct", "readmit_30d_pct",
+        "discharges", "followup_72h_pct", "readmit_30d_pct", "ae_12h_from_dta", "s136_assessed_3h_pct",
+        "s136_median_hours_to_assessment", "ae_attendances_per_100k", "s136_per_100k", "admissions_per_100k",
+        "bed_days_per_100k", "s136_black_white_rate_ratio",
     ]
 
 

@@ -106,16 +106,16 @@ def test_a_card_and_the_spc_chart_of_its_metric_give_the_same_reading(app, app_d
 
 
 class QueryLog:
-    """Record the names of the queries a Database runs (from any thread)."""
+    """Record the names of the queries a Database runs (from any thread, through any snapshot)."""
 
     def __init__(self, db: Database) -> None:
         self.names: set[str] = set()
-        self._query, self._lock = db.query, threading.Lock()
+        self._execute, self._lock = db.execute, threading.Lock()
 
-    def __call__(self, name, params=None):
+    def __call__(self, con, name, params=None):
         with self._lock:
             self.names.add(name)
-        return self._query(name, params)
+        return self._execute(con, name, params)
 
     def read(self) -> set[str]:
         return self.names - SHARED_QUERIES
@@ -125,7 +125,7 @@ class QueryLog:
 def test_each_chart_and_card_reads_the_queries_it_declares(module, app, app_db, monkeypatch):
     """A declaration names its .sql files; the data functions read exactly those (so a trace by name holds)."""
     log = QueryLog(app_db)
-    monkeypatch.setattr(app_db, "query", log)
+    monkeypatch.setattr(app_db, "execute", log)  # every snapshot runs its queries here
     filters = VIEWS["year"]
     page = page_of(module)
     for chart_id in (chart_id for row in page.rows for chart_id, _ in row):

@@ -110,6 +110,84 @@ def test_header_auth_trusts_only_a_non_empty_proxy_header():
     assert client.get("/", headers={"X-Forwarded-User": "alice@trust.nhs.uk"}).status_code == 200
 
 
+# --- the detailed view: named by the operator, resolved per request after authentication -------------
+
+def view_server(auth: AuthConfig) -> Flask:
+    """Return a bare server whose one route answers with the request's view."""
+    server = Flask("views")
+
+    @server.route("/view")
+    def view():
+        return security.request_policy().view
+
+    install(server, auth)
+    return server
+
+
+@pytest.mark.parametrize("env, name", [
+    ({"MHFLOW_DETAILED_USERS": "alice"}, "MHFLOW_DETAILED_USERS"),  # auth off: never without authentication
+    ({"MHFLOW_DETAILED_GROUPS": "mh-managers"}, "MHFLOW_DETAILED_GROUPS"),
+    ({"MHFLOW_AUTH": "header", "MHFLOW_DETAILED_GROUPS": "mh-managers"}, "MHFLOW_DETAILED_GROUPS"),  # no header
+    ({"MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": f"alice:{HASH}", "MHFLOW_AUTH_GROUPS_HEADER": "X-Groups"},
+     "MHFLOW_AUTH_GROUPS_HEADER"),  # under basic auth a group header would come from the browser
+    ({"MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": f"alice:{HASH}", "MHFLOW_DETAILED_USERS": "alcie"},
+     "MHFLOW_DETAILED_USERS"),  # a misspelt user
+    ({"MHFLOW_AUTH": "header", "MHFLOW_AUTH_GROUPS_HEADER": "X Groups"}, "MHFLOW_AUTH_GROUPS_HEADER"),
+    ({"MHFLOW_AUTH": "header", "MHFLOW_AUTH_HEADER": "X-Remote-User", "MHFLOW_AUTH_GROUPS_HEADER": "x-remote-user"},
+     "MHFLOW_AUTH_GROUPS_HEADER"),
+    ({"MHFLOW_AUTH": "header", "MHFLOW_DETAILED_USERS": "alice,,bob"}, "MHFLOW_DETAILED_USERS"),
+])
+def test_a_detailed_grant_that_could_leak_stops_the_app_with_one_line(env, name):
+    with pytest.raises(ConfigurationError) as caught:
+        AuthConfig.from_env(env)
+    assert str(caught.value).startswith(name) and "\n" not in str(caught.value)
+
+
+def test_check_configuration_refuses_a_misspelt_setting_name(monkeypatch):
+    monkeypatch.setenv("MHFLOW_DETAILED_USER", "alice")
+    with pytest.raises(security.SettingError, match="^MHFLOW_DETAILED_USER=.*not a setting"):
+        security.check_configuration()
+
+
+def test_basic_auth_users_the_operator_names_get_the_detailed_view_and_no_one_else():
+    auth = AuthConfig("basic", {"alice": HASH, "bob": HASH}, detailed_users=frozenset({"alice"}))
+    client = view_server(auth).test_client()
+    assert client.get("/view", headers=basic("alice", PASSWORD)).data == b"detailed"
+    assert client.get("/view", headers=basic("bob", PASSWORD)).data == b"protected"
+    assert client.get("/view", headers=basic("alice", "wrong")).status_code == 401
+    # Nothing the browser sends chooses the view.
+    for prying in ({"X-View": "detailed", "Cookie": "view=detailed"}, {"X-Remote-Groups": "mh-managers"}):
+        assert client.get("/view?view=detailed&detailed=1", headers={**basic("bob", PASSWORD), **prying}
+                          ).data == b"protected"
+
+
+def test_single_sign_on_groups_the_operator_names_get_the_detailed_view():
+    auth = AuthConfig("header", {}, "X-Remote-User", frozenset({"carol"}), "X-Remote-Groups",
+                      frozenset({"mh-managers"}))
+    client = view_server(auth).test_client()
+    view = lambda **headers: client.get("/view", headers=headers).data  # noqa: E731
+    assert view(**{"X-Remote-User": "dave", "X-Remote-Groups": "staff; mh-managers"}) == b"detailed"
+    assert view(**{"X-Remote-User": "dave", "X-Remote-Groups": "staff,mh-managers-readonly"}) == b"protected"
+    assert view(**{"X-Remote-User": "dave"}) == b"protected"
+    assert view(**{"X-Remote-User": "carol"}) == b"detailed"
+    assert client.get("/view", headers={"X-Remote-Groups": "mh-managers"}).status_code == 401  # no user: no entry
+
+
+def test_outside_a_request_and_without_auth_the_view_is_protected():
+    assert security.request_policy().view == "protected"
+    assert view_server(AuthConfig()).test_client().get("/view").data == b"protected"
+
+
+def test_the_detailed_grant_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MHFLOW_AUTH", "header")
+    monkeypatch.setenv("MHFLOW_DETAILED_USERS", "alice, bob")
+    monkeypatch.setenv("MHFLOW_AUTH_GROUPS_HEADER", "X-Remote-Groups")
+    monkeypatch.setenv("MHFLOW_DETAILED_GROUPS", "mh-managers,pos-commissioners")
+    config = AuthConfig.from_env()
+    assert config.detailed_users == {"alice", "bob"} and config.groups_header == "X-Remote-Groups"
+    assert config.grants_detailed("eve", {"pos-commissioners"}) and not config.grants_detailed("eve", {"staff"})
+
+
 def test_security_headers_are_on_every_response():
     client = bare_server().test_client()
     for response in (client.get("/"), client.get("/nowhere"), client.get("/boom"),

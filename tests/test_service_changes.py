@@ -10,7 +10,7 @@ from dashboard.extracts.validate import check_dir, validate_dir
 from dashboard.store.data import service_changes
 from dashboard.store.db import Database
 from dashboard.store.loading import load, metric_keys
-from tests.extract_factory import TODAY, write_csv, write_csv_file, write_parquet
+from tests.extract_factory import TODAY, with_optional, write_csv, write_parquet
 
 
 def change(change_id: str = "c1", **values) -> dict:
@@ -24,12 +24,7 @@ def change(change_id: str = "c1", **values) -> dict:
 
 def folder(tmp_path: Path, changes: list[dict], writer=write_parquet) -> Path:
     """Write the good extracts plus `changes` as service_changes; return the folder."""
-    root = writer(tmp_path / "data")
-    if writer is write_parquet:
-        write_parquet(root, {"service_changes": changes})
-    else:
-        write_csv_file(root / "service_changes" / "service_changes.csv", "service_changes", changes)
-    return root
+    return with_optional(tmp_path, "service_changes", changes, writer)
 
 
 @pytest.mark.parametrize("writer", [write_parquet, write_csv], ids=["parquet", "csv"])

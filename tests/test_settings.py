@@ -51,5 +51,108 @@ def test_spc_rule_settings_are_read_and_used_by_the_charts(monkeypatch: pytest.M
 def test_an_spc_setting_outside_its_values_stops_with_a_clear_message(monkeypatch: pytest.MonkeyPatch,
                                                                      name: str, value: str) -> None:
     monkeypatch.setenv(f"MHFLOW_{name}", value)
-    with pytest.raises(ValueError, match=f"MHFLOW_{name} must be"):
+    with pytest.raises(ValueError, match=f"^MHFLOW_{name}=.* is not allowed: "):  # one line, allowed values
         get_settings()
+
+
+# --- every operator setting is checked: one not allowed stops the app with one line -------------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from dashboard.settings import SettingError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD_SETTINGS = [
+    ("MHFLOW_SUPPRESSION_RULE", "nationl", "one of national"),
+    ("MHFLOW_SUPPRESSION_RULE", "local", "one of national"),
+    ("MHFLOW_SUPPRESSION_THRESHOLD", "-8", "a whole number from 3 to 1000"),
+    ("MHFLOW_SUPPRESSION_THRESHOLD", "0", "a whole number from 3 to 1000"),
+    ("MHFLOW_SUPPRESSION_THRESHOLD", "eight", "a whole number from 3 to 1000"),
+    ("MHFLOW_SUPPRESSION_THRESHOLD", "7.5", "a whole number from 3 to 1000"),
+    ("MHFLOW_ROUNDING_BASE", "1", "a whole number from 3 to 100"),
+    ("MHFLOW_ROUNDING_BASE", "", "a whole number from 3 to 100"),
+    ("MHFLOW_DUCKDB_THREADS", "0", "a whole number from 1 to 256"),
+    ("MHFLOW_DUCKDB_THREADS", "many", "a whole number from 1 to 256"),
+    ("MHFLOW_DUCKDB_MEMORY_LIMIT", "lots", "a size such as"),
+    ("MHFLOW_DUCKDB_MEMORY_LIMIT", "1GB; SET x", "a size such as"),
+    ("MHFLOW_TARGET_AE_4H_PCT", "195", "a percentage from 0 to 100"),
+    ("MHFLOW_TARGET_DELAYED_PCT", "nan", "a percentage from 0 to 100"),
+    ("MHFLOW_DATA_DIR", "", "a folder path"),
+    ("MHFLOW_CATALOG_DIR", "", "a folder path"),
+]
+
+
+@pytest.mark.parametrize("name, value, allowed", BAD_SETTINGS)
+def test_a_setting_outside_its_allowed_values_names_the_variable_and_what_it_may_be(
+        name: str, value: str, allowed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingError) as caught:
+        get_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{name}=") and allowed in message and "\n" not in message
+
+
+def test_a_file_is_not_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    afile = tmp_path / "data.txt"
+    afile.write_text("x")
+    monkeypatch.setenv("MHFLOW_DATA_DIR", str(afile))
+    with pytest.raises(SettingError, match="MHFLOW_DATA_DIR"):
+        get_settings()
+
+
+def test_good_values_are_read_as_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name, value in {"MHFLOW_SUPPRESSION_RULE": " National ", "MHFLOW_SUPPRESSION_THRESHOLD": "10",
+                        "MHFLOW_ROUNDING_BASE": "10", "MHFLOW_DUCKDB_THREADS": "4",
+                        "MHFLOW_DUCKDB_MEMORY_LIMIT": "512MB", "MHFLOW_TARGET_AE_4H_PCT": "76",
+                        "MHFLOW_DATA_DIR": str(tmp_path / "new"), "MHFLOW_CATALOG_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    settings = get_settings()
+    assert (settings.suppression_rule, settings.suppression_threshold, settings.rounding_base) == ("national", 10, 10)
+    assert (settings.duckdb_threads, settings.duckdb_memory_limit) == (4, "512MB")
+    assert settings.targets["ae_4h_pct"] == 76.0 and settings.data_dir == tmp_path / "new"
+
+
+def _start(env_changes: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MHFLOW_")}
+    env.update(env_changes)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+STOPS = [
+    ({"MHFLOW_SUPPRESSION_RULE": "nationl"}, "MHFLOW_SUPPRESSION_RULE"),
+    ({"MHFLOW_SUPPRESSION_THRESHOLD": "-8"}, "MHFLOW_SUPPRESSION_THRESHOLD"),
+    ({"MHFLOW_SUPPRESSION_THRESHOLD": "11"}, "MHFLOW_SUPPRESSION_THRESHOLD"),  # 11 with base 5: see disclosure
+    ({"MHFLOW_SUPRESSION_THRESHOLD": "8"}, "MHFLOW_SUPRESSION_THRESHOLD"),  # a misspelt name
+    ({"MHFLOW_AUTH": "basci"}, "MHFLOW_AUTH"),
+    ({"MHFLOW_DETAILED_USERS": "alice"}, "MHFLOW_DETAILED_USERS"),  # a detailed grant with auth off
+    ({"MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": "alice:plaintext"}, "MHFLOW_AUTH_USERS"),
+]
+
+
+@pytest.mark.parametrize("env, name", STOPS)
+def test_serve_stops_with_one_line_naming_the_variable(env: dict[str, str], name: str, tmp_path: Path) -> None:
+    # An empty data folder: were the check after data generation, this would take minutes, not a second.
+    done = _start({**env, "MHFLOW_DATA_DIR": str(tmp_path / "none")}, "-m", "dashboard", "serve", "--port", "1")
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {name}") and "allowed" in lines[0], done.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_the_wsgi_entry_point_stops_with_one_line_and_gunicorns_boot_error(tmp_path: Path) -> None:
+    done = _start({"MHFLOW_SUPPRESSION_RULE": "nationl", "MHFLOW_DATA_DIR": str(tmp_path)},
+                  "-c", "import dashboard.wsgi")
+    assert done.returncode == 3
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: MHFLOW_SUPPRESSION_RULE='nationl'"), done.stderr
+
+
+def test_other_commands_stop_on_a_bad_setting_too(tmp_path: Path) -> None:
+    done = _start({"MHFLOW_DUCKDB_THREADS": "0"}, "-m", "dashboard", "validate", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: MHFLOW_DUCKDB_THREADS='0' is not allowed: a whole number from 1 to 256"]

@@ -15,6 +15,7 @@ import pandas as pd
 from dashboard.store.data import PERIOD_QUERIES, flow_table
 from dashboard.store.db import Database
 from dashboard.core.filters import Filters
+from dashboard.core.rates import rate_per_100k, rate_ratio
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,17 @@ class Metric:
 
     key: str
     label: str
-    kind: str  # 'count', 'pct' or 'median'
+    kind: str  # 'count', 'pct', 'median', 'rate' (per 100,000 a year) or 'ratio' (of two rates)
     query: str
-    value: str  # count or median column; numerator for pct
-    denominator: str | None = None  # pct: denominator column; median: the n behind it
+    value: str  # count or median column; numerator for pct; the count of a rate
+    denominator: str | None = None  # pct: denominator column; median: the n behind it; rate: person-months
     better: str | None = None  # 'up', 'down' or None (neither)
     unit: str = ""
     not_recorded: str | None = None  # column counting records whose end time is missing
     band_all_only: bool = False  # shown only for age band 'all' (capacity is not split by band)
     note: str = ""
     also: tuple[str, ...] = ()  # further queries whose columns the metric reads
+    reference: tuple[str, str] | None = None  # ratio: the reference group's (count, person-months) columns
 
     @property
     def queries(self) -> tuple[str, ...]:
@@ -52,16 +54,29 @@ class Metric:
         if self.kind == "median":
             value = row[self.value]
             return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+        if self.kind == "rate":
+            return rate_per_100k(int(row[self.value]), int(row[self.denominator]))
+        if self.kind == "ratio":
+            count, months = self.reference
+            return rate_ratio(int(row[self.value]), int(row[self.denominator]), int(row[count]), int(row[months]))
         denominator = int(row[self.denominator])
         if denominator == 0:
             return None
         return 100.0 * int(row[self.value]) / denominator
 
+    @property
+    def base(self) -> str | None:
+        """Return the column counting the records behind the figure (None for a count)."""
+        return self.value if self.kind in ("rate", "ratio") else self.denominator
+
     def size(self, row: Mapping[str, Any]) -> int | None:
-        """Return the number of records behind a percentage or median (for suppression)."""
+        """Return the number of records behind a percentage or median (for suppression); a rate's count."""
+        if self.kind in ("rate", "ratio"):
+            return int(row[self.value])
         return None if self.denominator is None else int(row[self.denominator])
 
 
+_PER_100K = "per 100,000 residents a year (population table)"
 _M = Metric
 METRICS: dict[str, Metric] = {m.key: m for m in (
     _M("ae_attendances", "A&E mental health attendances", "count", "ae_by_period", "attendances"),
@@ -107,6 +122,26 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
        "discharges", better="up", unit="%"),
     _M("readmit_30d_pct", "Readmitted within 30 days", "pct", "discharges_by_period", "readmitted_30d",
        "discharges", better="down", unit="%"),
+    _M("ae_12h_from_dta", "12-hour waits from decision to admit", "count", "ae_by_period", "dta_over_12h",
+       "dta_departure_recorded", better="down", not_recorded="dta_departure_not_recorded",
+       note="departed over 12 hours after the decision to admit"),
+    _M("s136_assessed_3h_pct", "Assessed within 3 hours of detention", "pct", "s136_by_period", "assessed_3h",
+       "assessment_recorded", better="up", unit="%", not_recorded="assessment_not_recorded"),
+    _M("s136_median_hours_to_assessment", "Median time to Mental Health Act assessment", "median",
+       "s136_median_by_period", "median_hours_to_assessment", "assessment_recorded", better="down",
+       unit="hours", not_recorded="assessment_not_recorded", also=("s136_by_period",)),
+    _M("ae_attendances_per_100k", "A&E mental health attendances per 100,000", "rate", "ae_by_period",
+       "attendances", "population_months", unit="per 100k", note=_PER_100K, also=("population_by_period",)),
+    _M("s136_per_100k", "Section 136 detentions per 100,000", "rate", "s136_by_period", "detentions",
+       "population_months", unit="per 100k", note=_PER_100K, also=("population_by_period",)),
+    _M("admissions_per_100k", "Admissions per 100,000", "rate", "admissions_by_period", "admissions",
+       "population_months", unit="per 100k", note=_PER_100K, also=("population_by_period",)),
+    _M("bed_days_per_100k", "Occupied bed days per 100,000", "rate", "bed_days_by_period", "bed_days",
+       "population_months", unit="per 100k", note=_PER_100K, also=("population_by_period",)),
+    _M("s136_black_white_rate_ratio", "Detention rate ratio, Black to White residents", "ratio",
+       "s136_by_period", "black", "population_black_months", unit="x",
+       note="detentions per resident, Black over White (population table with ethnic groups)",
+       also=("population_by_period",), reference=("white", "population_white_months")),
 )}
 
 

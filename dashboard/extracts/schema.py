@@ -68,6 +68,8 @@ class Extract:
     description: str = ""
     # Pairs (start, end): end must not be before start where both are recorded.
     time_order: tuple[tuple[str, str], ...] = field(default=())
+    # Without an id column: the columns that name an example row in a message (joined by '/').
+    example_columns: tuple[str, ...] = ("ward",)
 
     def column(self, name: str) -> Column:
         """Return the column called `name`."""
@@ -207,12 +209,27 @@ SERVICE_CHANGES = Extract(
     "The partnership's action plan and other changes (optional)",
 )
 
+POPULATION = Extract(
+    "population",
+    None,
+    (
+        # Calendar year of the mid-year (30 June) estimate; bounds only catch a mistyped year.
+        Column("year", "integer", min=1900, max=2200),
+        Column("age", "integer", min=0, max=120),
+        Column("sex", "code", codes=SEX),
+        Column("ethnic_group", "code", nullable=True, codes=ETHNIC_GROUP),
+        Column("people", "integer", min=0),
+    ),
+    "Resident population: mid-year estimates by single year of age (optional)",
+    example_columns=("year", "age", "sex"),
+)
+
 EXTRACTS: dict[str, Extract] = {
     e.name: e
     for e in (AE_ATTENDANCES, LIAISON_REFERRALS, S136_DETENTIONS, INPATIENT_STAYS, DELAYED_TRANSFERS, WARD_CAPACITY)
 }
 # Reference tables a data folder may leave out; validated and loaded the same way when present.
-OPTIONAL_EXTRACTS: dict[str, Extract] = {e.name: e for e in (SERVICE_CHANGES,)}
+OPTIONAL_EXTRACTS: dict[str, Extract] = {e.name: e for e in (POPULATION, SERVICE_CHANGES)}
 ALL_EXTRACTS: dict[str, Extract] = {**EXTRACTS, **OPTIONAL_EXTRACTS}
 
 # DuckDB types used when writing parquet (generator, CSV conversion on load).

@@ -33,7 +33,11 @@ Decisions where the contract is silent (an NHS analyst's expectations):
 * **Duplicate ids**: the row count is every row carrying an id that occurs more
   than once in the extract (all files together), and the file names every file
   involved.
-* **Optional tables** (``service_changes``): no folder means none; a folder
+* **population**: either every row has an ethnic group or none has; the
+  problem counts the rows without one. ``year`` must lie in 1900-2200 (a typo
+  guard). Rows of the same year, age, sex and group are added together (a
+  sender may give one row per local authority).
+* **Optional tables** (``service_changes``, ``population``): no folder means none; a folder
   present is checked like any extract. A change may be dated ahead (planned).
   Its ``metrics`` must list metric keys the caller names (``metric_keys``), or
   ``all``; without the keys only the list's form is checked.
@@ -276,7 +280,7 @@ def source_sql(
     """
     params: dict[str, object] = {}
     parts = []
-    id_name = extract.id_column or "ward"
+    id_names = (extract.id_column,) if extract.id_column else extract.example_columns
     for i, f in enumerate(files):
         p = f"{prefix}{i}"
         params[p] = str(f.path)
@@ -292,9 +296,10 @@ def source_sql(
             reader = (f"read_csv(${p}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
                       f"columns=${p}_cols, strict_mode=true, hive_partitioning=false{errors})")
         select = [f"{i} AS __file"]
-        if id_name in f.columns:
+        if id_names and all(n in f.columns for n in id_names):
             # Cast so that even an id column of the wrong type still names example rows.
-            select.append(f"NULLIF(CAST({quote_ident(id_name)} AS VARCHAR), '') AS __id")
+            joined = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR)" for n in id_names)
+            select.append(f"NULLIF(concat_ws('/', {joined}), '') AS __id")
         else:
             select.append("CAST(NULL AS VARCHAR) AS __id")
         for name in columns:
@@ -346,6 +351,7 @@ class _Checker:
             if (self.root / extract.name).exists():
                 self._check_extract(extract)
         self._check_stay_link()
+        self._check_population_ethnicity()
         for child in sorted(self.root.iterdir()):
             if child.is_dir() and child.name not in ALL_EXTRACTS and not child.name.startswith((".", "_")):
                 self.warnings.append(Problem(child.name, f"{child.name}/", "", "unknown folder ignored"))
@@ -695,6 +701,25 @@ class _Checker:
         for file_index, count, examples in rows:
             self._problem(dt.name, dt_files[file_index].rel, "stay_id", "must exist in inpatient_stays.stay_id",
                           count, [str(e) for e in examples or []])
+
+
+    def _check_population_ethnicity(self) -> None:
+        """population: either every row has an ethnic group or none has (a part-split table would skew rates)."""
+        spec = OPTIONAL_EXTRACTS["population"]
+        if not self.complete.get(spec.name) or "ethnic_group" not in self.checkable.get(spec.name, ()):
+            return
+        files = list(self.files[spec.name])
+        src, params = source_sql(spec, files, ("ethnic_group",), csv_errors="skip")
+        with_group, without, examples = self.con.execute(
+            f"WITH src AS ({src}) SELECT count(ethnic_group), count(*) - count(ethnic_group), "
+            f"min(__id, {MAX_EXAMPLES}) FILTER (WHERE ethnic_group IS NULL) FROM src",
+            params,
+        ).fetchone()
+        if with_group and without:
+            self._problem(spec.name, ", ".join(f.rel for f in files), "ethnic_group",
+                          "every row or no row must have an ethnic group", int(without),
+                          [str(e) for e in examples or []],
+                          f"{with_group} rows have one and {without} have none")
 
 
 ROWS_PER_BYTE_MAX = 100  # an extract row (with its unique id) never packs into less than 1/100 byte

@@ -26,10 +26,10 @@ from dashboard.core.periods import Period, add_months, financial_year_start
 PERIOD_QUERIES = (
     "ae_by_period", "ae_median_by_period", "liaison_by_period", "s136_by_period", "s136_median_by_period",
     "admissions_by_period", "bed_days_by_period", "delayed_days_by_period", "discharges_by_period",
-    "discharges_median_by_period",
+    "discharges_median_by_period", "population_by_period",
 )
 # Columns that are medians (left empty, not zero, when a bucket has no records).
-MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days"})
+MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days", "median_hours_to_assessment"})
 # Trend queries that return only a median: it must be computed over each bucket from the records.
 MEDIAN_QUERIES = frozenset({"ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 

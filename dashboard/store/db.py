@@ -94,7 +94,7 @@ def extract_glob(data_dir: Path, extract: str) -> str:
 ANCHORS = {
     "ae_attendances": "arrival_at", "liaison_referrals": "referred_at", "s136_detentions": "detained_at",
     "inpatient_stays": "admitted_at", "delayed_transfers": "delay_start", "ward_capacity": "ward, valid_from",
-    "service_changes": "starts_on, change_id",
+    "service_changes": "starts_on, change_id", "population": "year, age, sex, ethnic_group",
 }
 VERSION_CHECK_SECONDS = 0.25  # how long a data-version check holds (see Database.version)
 CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are fingerprinted anyway)

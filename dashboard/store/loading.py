@@ -44,6 +44,7 @@ ANCHORS: dict[str, tuple[str, str]] = {
     "delayed_transfers": ("delay_start", "delay_id"),
     "ward_capacity": ("valid_from", "ward"),
     "service_changes": ("starts_on", "change_id"),
+    "population": ("year", "age"),
 }
 RELEASES_DIR = ".releases"
 KEEP_RELEASES = 2  # the one served and the one before it

@@ -54,7 +54,12 @@ def shell() -> html.Div:
 
 
 def create_app(data_dir: Path | str | None = None) -> Dash:
-    """Return the Dash app serving `data_dir` (default: the configured data folder)."""
+    """Return the Dash app serving `data_dir` (default: the configured data folder).
+
+    Every operator setting is checked first (security.check_configuration): one not allowed
+    raises SettingError, and the app is not made.
+    """
+    auth = security.check_configuration()
     runtime.use_app_pandas_options()
     runtime.configure(data_dir or get_settings().data_dir)
     remove_leftovers_of_crashes(Path(data_dir or get_settings().data_dir))
@@ -70,7 +75,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
         compress=True,  # gzip responses: plotly.js alone is ~4.6 MB raw, ~1.4 MB gzipped
     )
-    security.install(app, known_ids={"chart": CHARTS, "page": PAGES})  # filled by import_pages below
+    security.install(app, auth, known_ids={"chart": CHARTS, "page": PAGES})  # filled by import_pages below
     hardening.install(app.server)
     pin_one_data_version(app.server)
     import_pages()

@@ -108,3 +108,56 @@ def charted_note(shown: pd.DataFrame, charted: pd.DataFrame, what: str, how: str
     if len(charted) == len(shown):
         return ""
     return f"The {len(charted)} {what} with {how} of {len(shown):,}; the table and CSV list every one."
+
+
+# --- a per-period mix that would be mostly hidden: show the mix over the whole period ------------
+
+WHOLE_PERIOD = "Whole period"
+MIX_NOTE = ("Most periods' figures here are too small to show (*), so the chart shows the mix over the whole "
+            "period instead; the table lists each period and the whole period.")
+
+
+def with_whole_period(frame: pd.DataFrame, columns: Sequence[str], label: str = "period") -> pd.DataFrame:
+    """Return a per-period frame with a last row for the whole period: each count column's total.
+
+    The row goes through the same protection as the others (rounded, or '*'), so the mix over the
+    whole period is there to draw when most periods' cells would be hidden.
+    """
+    total = {c: int(pd.to_numeric(frame[c], errors="coerce").fillna(0).sum()) for c in columns}
+    row = pd.DataFrame([{**{c: None for c in frame.columns}, **total, label: WHOLE_PERIOD}])
+    return pd.concat([frame, row.astype({c: "int64" for c in columns})], ignore_index=True)
+
+
+def split_whole_period(shown: pd.DataFrame, label: str = "period") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (the periods' rows, the whole period's row) of a protected frame made with with_whole_period."""
+    whole = shown[label] == WHOLE_PERIOD
+    return shown[~whole].reset_index(drop=True), shown[whole].reset_index(drop=True)
+
+
+def mostly_hidden(shown: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Return whether more of the non-zero cells of `columns` are hidden ('*') than shown."""
+    cells = [v for c in columns for v in shown[c]]
+    hidden = sum(v == SUPPRESSED for v in cells)
+    visible = sum(1 for v in plottable(cells) if v)
+    return hidden > visible
+
+
+def whole_period_mix(whole: pd.DataFrame, series: Mapping[str, tuple[str, str]], unit: str) -> Drawn:
+    """Return horizontal bars of each category over the whole period, with its share of the shown total.
+
+    Shares come from the shown (rounded) counts; a hidden category is marked '*', never left out.
+    """
+    row = whole.iloc[0]
+    values = [row[c] for c in series]
+    drawn = plottable(values)
+    total = sum(v for v in drawn if v)
+    labels = [label for label, _ in series.values()]
+    text = ["*" if v == SUPPRESSED else (f"{v:,.0f} ({100 * v / total:.0f}%)" if total else f"{v:,.0f}")
+            for v in values]
+    fig = figures.bar_figure(labels, [(unit, drawn)], horizontal=True)
+    fig["data"][0]["marker"] = {**fig["data"][0].get("marker", {}), "color": [colour for _, colour in series.values()]}
+    fig["data"][0]["text"] = text
+    fig["data"][0]["textposition"] = "outside"
+    fig["data"][0]["cliponaxis"] = False
+    fig = figures.mark_suppressed(fig, {"label": labels, **{"value": values}}, "label", ["value"], horizontal=True)
+    return Drawn(fig, MIX_NOTE)

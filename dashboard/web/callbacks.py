@@ -14,6 +14,7 @@ from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback
 
 from dashboard.web.cards import render_cards
 from dashboard.web.charts import CHARTS, render, to_csv
+from dashboard.web.security import request_policy
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component)
 from dashboard.store.data import data_bounds
@@ -116,9 +117,12 @@ def carry_filters_in_nav(search, ids):
 def rendered_for(chart_id: str, filters_data: Any, selection: Any, table: bool = True):
     """Return a chart rendered for the page's filters store and drill-down selection, both as the browser sent them.
 
-    `table` False: the table view is closed, so only the figure and note are needed.
+    Under the request's policy (protected, or detailed for a user the operator named), resolved on
+    the server: nothing the browser sends chooses it. `table` False: the table view is closed, so
+    only the figure and note are needed.
     """
-    return render(chart_id, filters_from_store(filters_data), selection=clean_selection(selection), table=table)
+    return render(chart_id, filters_from_store(filters_data), policy=request_policy(),
+                  selection=clean_selection(selection), table=table)
 
 
 def table_shown(n_clicks: Any) -> bool:
@@ -168,21 +172,24 @@ def draw_table(toggled, filters_data, selection, toggle_id):
     prevent_initial_call=True,
 )
 def download_chart(n_clicks, filters_data, selection):
-    """Send the chart's table as CSV, exactly as shown (suppressed cells as '*')."""
+    """Send the chart's table as CSV, exactly as shown ('*' where suppressed; marked in the detailed view)."""
     # The pressed button names the chart; a request naming no button (forged) gets nothing.
     if not n_clicks or not isinstance(ctx.triggered_id, dict) or ctx.triggered_id.get("chart") not in CHARTS:
         return no_update
     chart_id = ctx.triggered_id["chart"]
     filters = filters_from_store(filters_data)
-    name = f"{chart_id}_{month_label(filters.period.start)}_{month_label(filters.period.end)}_{filters.age_band}.csv"
-    return dcc.send_string(to_csv(render(chart_id, filters, selection=clean_selection(selection))), name)
+    policy = request_policy()
+    name = f"{chart_id}_{month_label(filters.period.start)}_{month_label(filters.period.end)}_{filters.age_band}"
+    name += "_DETAILED.csv" if policy.detailed else ".csv"
+    rendered = render(chart_id, filters, policy=policy, selection=clean_selection(selection))
+    return dcc.send_string(to_csv(rendered, policy), name)
 
 
 @callback(Output({"type": "cards", "page": MATCH}, "children"), Input("page-filters", "data"),
           State({"type": "cards", "page": MATCH}, "id"))
 def draw_cards(filters_data, cards_id):
     """Draw the page's headline cards for its filters."""
-    return render_cards(PAGES[cards_id["page"]].cards, filters_from_store(filters_data))
+    return render_cards(PAGES[cards_id["page"]].cards, filters_from_store(filters_data), policy=request_policy())
 
 
 clientside_callback(

@@ -99,7 +99,7 @@ def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> 
     current = (months["bucket"] >= filters.period.start).to_numpy()
     # Only the columns the cards show: each period's total is the sum of its months (medians are
     # filled in from their own queries below).
-    read = list(dict.fromkeys(c for m in metrics for c in (m.value, m.denominator) if c))
+    read = list(dict.fromkeys(c for m in metrics for c in (m.value, m.denominator, *(m.reference or ())) if c))
     now: dict[str, Any] = {}
     before: dict[str, Any] = {}
     monthly: dict[str, np.ndarray] = {}

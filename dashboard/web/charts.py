@@ -25,7 +25,7 @@ from dashboard.web.exports import safe_csv
 from dashboard.web.figures import Drawn
 from dashboard.store.data import data_bounds, flow_table, service_changes
 from dashboard.store.db import Database, one_version
-from dashboard.core.disclosure import SUPPRESSED, Field, Policy, plottable, protect
+from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, plottable, protect
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
 from dashboard.core.periods import Period, add_months, financial_year_label
@@ -139,15 +139,15 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     """
     chart = CHARTS[chart_id]
     no_rows = _no_rows(tuple(f.label for f in chart.fields))
-    if not chart.shown_for(filters):  # e.g. occupancy under an age band: nothing to fetch
-        return _nothing_to_show(chart, filters, no_rows)
     policy = policy or Policy.from_settings()
+    if not chart.shown_for(filters):  # e.g. occupancy under an age band: nothing to fetch
+        return marked(_nothing_to_show(chart, filters, no_rows), policy)
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
     raw = data(one_version(db or get_db()), filters, **selection)  # all its queries from one data version
     activity = chart.activity_column()
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
-        return _nothing_to_show(chart, filters, no_rows)
+        return marked(_nothing_to_show(chart, filters, no_rows), policy)
     shown = protect(raw, fields, policy)
     drawn = chart.figure(figures.plain_text(shown), filters)  # text from the data drawn as text, never markup
     if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
@@ -156,7 +156,29 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     note = html.unescape(drawn.note)  # shown as text by the page, not by Plotly
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()
-    return Rendered(drawn.figure, table, note)
+    return marked(Rendered(drawn.figure, table, note), policy)
+
+
+def marked(rendered: Rendered, policy: Policy) -> Rendered:
+    """Return a rendered chart marked as detailed figures when drawn in the detailed view (else as it is).
+
+    The figure leaves as an image too (the mode bar's download), so the mark goes on the figure.
+    A new layout, never the drawn one changed in place: nothing detailed may stick to a shared dict.
+    """
+    if not policy.detailed:
+        return rendered
+    layout = rendered.figure.get("layout", {})
+    figure = {**rendered.figure, "layout": {**layout, "annotations": [*layout.get("annotations", []),
+                                                                       detailed_mark()]}}
+    return Rendered(figure, rendered.table, f"{DETAILED_MARK}. {rendered.note}".strip(), rendered.empty,
+                    rendered.extra)
+
+
+def detailed_mark() -> dict[str, Any]:
+    """Return the figure annotation that marks a chart drawn in the detailed view (seen in its image export)."""
+    return {"text": DETAILED_MARK, "showarrow": False, "xref": "paper", "yref": "paper", "x": 1, "y": 1,
+            "xanchor": "right", "yanchor": "bottom", "font": {"size": 11, "color": figures.NHS_RED},
+            "name": "detailed-mark"}
 
 
 def _nothing_to_show(chart: Chart, filters: Filters, no_rows: pd.DataFrame) -> Rendered:
@@ -171,9 +193,13 @@ def _no_rows(labels: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns=list(labels))
 
 
-def to_csv(rendered: Rendered) -> str:
-    """Return the table of a rendered chart as CSV, exactly as shown (with '*'), formula-like text neutralised."""
-    return safe_csv(rendered.table)
+def to_csv(rendered: Rendered, policy: Policy | None = None) -> str:
+    """Return the table of a rendered chart as CSV, exactly as shown (with '*'), formula-like text neutralised.
+
+    In the detailed view the first line is the marking, so it travels with the file.
+    """
+    text = safe_csv(rendered.table)
+    return f"{DETAILED_MARK}\n{text}" if policy is not None and policy.detailed else text
 
 
 # --- trend charts -------------------------------------------------------------------------
@@ -215,6 +241,8 @@ def metric_field(key: str, name: str = "value") -> Field:
     if m.kind == "pct":
         return Field(name, m.label, "pct", num=m.value, den=m.denominator, unit="%",
                      hide_small_numerator=m.value in COUNT_COLUMNS)
+    if m.kind in ("rate", "ratio"):  # computed from the shown, protected counts
+        return Field(name, m.label, m.kind, num=m.value, den=m.denominator, unit=m.unit, reference=m.reference)
     return Field(m.value, m.label, "measure", den=m.denominator, unit=m.unit)
 
 
@@ -289,8 +317,8 @@ def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:
         notes.append("; ".join(c.title + (RECALCULATED if c.recalculate else "")
                                for c in changes if b <= c.month <= bucket_end(b, filters.grain)))
     frame = frame.assign(period=labels, span=parts, change=notes)
-    if metric.denominator:
-        frame = frame.assign(records=frame[metric.denominator])
+    if metric.base:
+        frame = frame.assign(records=frame[metric.base])
     return frame
 
 
@@ -319,7 +347,7 @@ def trend_fields(key: str) -> tuple[Field, ...]:
     # `records` (the base of a rate or median) to the base of the card's figure.
     if value_field.kind == "count":
         value_field = replace(value_field, partition="span")
-    n_field = Field("records", "Records", "count", partition="span") if metric.denominator else None
+    n_field = Field("records", "Records", "count", partition="span") if metric.base else None
     return (Field("period", "Period"), Field("bucket", "Starts"), Field("span", "Part of chart"), value_field) + (
         (n_field,) if n_field else ()) + (Field("change", "Service change"),)
 

@@ -15,7 +15,7 @@ from dashboard.web import figures
 from dashboard.web.cards import Card
 from dashboard.web.charts import CHARTS, Chart, band_text
 from dashboard.store.data import data_bounds
-from dashboard.core.disclosure import explain
+from dashboard.core.disclosure import DETAILED_MARK, Policy, explain
 from dashboard.core.filters import Filters, parse_filters
 from dashboard.core.periods import (Period, add_months, financial_year_start, financial_years, last_12_months,
                                month_label)
@@ -193,7 +193,9 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
             className="page")
     parsed = parse_filters(query, *bounds)
     filters = parsed.filters
+    policy = _policy()
     return html.Div([
+        detailed_banner(policy),
         dcc.Store(id="page-filters", data=filters_to_store(filters)),
         html.Div([
             html.Div(APP_TITLE, className="print-app"),
@@ -213,8 +215,24 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
         *( [page.extra] if page.extra is not None else [] ),
         *[dbc.Row([dbc.Col(chart_card(CHARTS[chart_id]), lg=width, class_name="chart-col")
                    for chart_id, width in row], class_name="chart-row") for row in page.rows],
-        html.P(explain(), className="suppression-note"),
-    ], className="page")
+        html.P(explain(policy), className="suppression-note"),
+    ], className="page" + (" page-detailed" if policy.detailed else ""))
+
+
+def _policy() -> Policy:
+    """Return the request's disclosure policy (protected unless the operator granted this user the detailed view)."""
+    from dashboard.web.security import request_policy
+
+    return request_policy()
+
+
+def detailed_banner(policy: Policy) -> html.Div | None:
+    """Return the banner that marks a page made in the detailed view, on screen and in print (None: protected)."""
+    if not policy.detailed:
+        return None
+    return html.Div([html.Strong(DETAILED_MARK), " — exact figures, shown to you as a manager of these services. "
+                     "Share only the protected view outside your team."],
+                    className="detailed-banner", id="detailed-banner", role="alert")
 
 
 def notice_alerts(notices: Sequence[str]) -> list[dbc.Alert]:
@@ -273,13 +291,11 @@ def _cell(value: Any) -> str:
 def footer_content() -> list[Any]:
     """Return the footer: data period, extract row counts and records with times not recorded."""
     from dashboard.store.data import cached_query
-    from dashboard.core.disclosure import Policy
-
     db = get_db()
     bounds = data_bounds(db)
     if bounds is None:
         return [html.P("No data loaded.")]
-    policy = Policy.from_settings()
+    policy = _policy()
     summary = cached_query(db, "extract_summary", {})
     items = []
     for row in summary.itertuples(index=False):
@@ -291,5 +307,5 @@ def footer_content() -> list[Any]:
         html.P(f"Data available {bounds[0].strftime('%B %Y')} to {bounds[1].strftime('%B %Y')}.",
                className="footer-period"),
         html.Ul(items, className="footer-extracts"),
-        html.P("Figures follow the extracts data contract (see the README). " + explain(), className="footer-note"),
+        html.P("Figures follow the extracts data contract (see the README). " + explain(policy), className="footer-note"),
     ]

@@ -18,6 +18,16 @@ A request without valid credentials gets 401 (with ``WWW-Authenticate`` for
 basic). Any other value of ``MHFLOW_AUTH`` stops the app at start-up: a typo must
 not leave the data open.
 
+The detailed view (exact figures, marked "Detailed figures: not for onward sharing")
+is granted by the operator only, never by the browser, and only behind authentication:
+``MHFLOW_DETAILED_USERS`` names users (basic-auth users, or the proxy's user header), and
+``MHFLOW_DETAILED_GROUPS`` names groups that the single sign-on proxy lists in
+``MHFLOW_AUTH_GROUPS_HEADER`` (header mode only: under basic auth a group header would come
+from the browser). It is resolved on every request, after authentication
+(``request_policy``); a grant with authentication off stops the app at start-up.
+``check_configuration`` checks every operator setting (these, and dashboard.settings') at
+start-up and raises one error whose message is one line naming the variable.
+
 Security headers on every response: a content security policy Dash works under
 (no CDN: everything from 'self'; inline scripts only by the hashes of Dash's own
 inline scripts; inline styles allowed because components set style attributes;
@@ -49,16 +59,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from werkzeug.exceptions import InternalServerError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard.core.disclosure import Policy
+from dashboard.settings import SettingError, get_settings, setting_names, unknown_variables
 from dashboard.web.throttle import Throttled, ThrottledVerifier
 
 log = logging.getLogger(__name__)
 
 AUTH_MODES = ("off", "basic", "header")
 DEFAULT_AUTH_HEADER = "X-Remote-User"
+# Every variable this module reads (check_configuration: any other MHFLOW_ name is a misspelling).
+AUTH_VARIABLES = frozenset({"MHFLOW_AUTH", "MHFLOW_AUTH_USERS", "MHFLOW_AUTH_HEADER", "MHFLOW_DETAILED_USERS",
+                            "MHFLOW_AUTH_GROUPS_HEADER", "MHFLOW_DETAILED_GROUPS"})
+HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+NAME_LIST = re.compile(r"^[^,\s][^,]*$")  # a user or group name: no comma, not starting with a space
+GROUP_SEPARATORS = re.compile(r"[,;]")  # proxies list groups comma- (oauth2-proxy) or semicolon- (mellon) separated
 REALM = "Mental health flow"
 MAX_CALLBACK_BYTES = 1024 * 1024  # a real callback request is a few kilobytes
 CALLBACK_PATH = "/_dash-update-component"
@@ -77,32 +95,114 @@ CSP_BASE = (
 )
 
 
-class ConfigurationError(RuntimeError):
-    """The operator's access settings are unusable (the app refuses to start)."""
+class ConfigurationError(SettingError):
+    """The operator's access settings are unusable (the app refuses to start; the message is one line)."""
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+
+
+def _names(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """Return the comma-separated names of variable `name` (empty: none); ConfigurationError if malformed."""
+    text = env.get(name) or ""
+    names = [part.strip() for part in text.split(",")]
+    if text.strip() and (not all(names) or any(len(n) > 256 for n in names)):
+        raise ConfigurationError(f"{name}={text!r} is not allowed: comma-separated names, none empty")
+    return frozenset(n for n in names if n)
+
+
+def _header_name(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    text = env.get(name)
+    value = (text if text is not None else default or "").strip()
+    if not value:
+        return default
+    if not HEADER_NAME.match(value):
+        raise ConfigurationError(f"{name}={text!r} is not allowed: an HTTP header name (letters, digits and -)")
+    return value
 
 
 @dataclass(frozen=True)
 class AuthConfig:
-    """How requests are authenticated: 'off', 'basic' (users → hashes) or 'header'."""
+    """How requests are authenticated ('off', 'basic' users → hashes, or 'header'), and who sees detailed figures."""
 
     mode: str = "off"
     users: Mapping[str, str] = field(default_factory=dict)
     header: str = DEFAULT_AUTH_HEADER
+    detailed_users: frozenset[str] = frozenset()
+    groups_header: str | None = None
+    detailed_groups: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AuthConfig:
-        """Return the operator's auth settings from MHFLOW_AUTH*; raise ConfigurationError if unusable."""
+        """Return the operator's auth settings from MHFLOW_AUTH* and MHFLOW_DETAILED_*; ConfigurationError if unusable."""
         env = os.environ if environ is None else environ
-        mode = (env.get("MHFLOW_AUTH") or "off").strip().lower()
+        raw = env.get("MHFLOW_AUTH")
+        mode = (raw or "off").strip().lower()
         if mode in ("", "none", "0", "false", "no"):
             mode = "off"
         if mode not in AUTH_MODES:
-            raise ConfigurationError(f"MHFLOW_AUTH={mode!r} is not one of {', '.join(AUTH_MODES)}")
-        header = (env.get("MHFLOW_AUTH_HEADER") or DEFAULT_AUTH_HEADER).strip()
+            raise ConfigurationError(f"MHFLOW_AUTH={raw!r} is not allowed: one of {', '.join(AUTH_MODES)}")
+        header = _header_name(env, "MHFLOW_AUTH_HEADER", DEFAULT_AUTH_HEADER) or DEFAULT_AUTH_HEADER
         users = parse_users(env.get("MHFLOW_AUTH_USERS", "")) if mode == "basic" else {}
         if mode == "basic" and not users:
-            raise ConfigurationError("MHFLOW_AUTH=basic needs MHFLOW_AUTH_USERS=user:hash[,user:hash…]")
-        return cls(mode, users, header)
+            raise ConfigurationError("MHFLOW_AUTH_USERS is not allowed empty with MHFLOW_AUTH=basic: allowed values "
+                                     "are user:hash[,user:hash…]")
+        detailed_users = _names(env, "MHFLOW_DETAILED_USERS")
+        detailed_groups = _names(env, "MHFLOW_DETAILED_GROUPS")
+        groups_header = _header_name(env, "MHFLOW_AUTH_GROUPS_HEADER", None)
+        if (detailed_users or detailed_groups) and mode == "off":
+            name = "MHFLOW_DETAILED_USERS" if detailed_users else "MHFLOW_DETAILED_GROUPS"
+            raise ConfigurationError(f"{name} is not allowed with MHFLOW_AUTH=off: the detailed view exists only "
+                                     "behind authentication (set MHFLOW_AUTH to basic or header)")
+        if groups_header and mode != "header":
+            raise ConfigurationError(f"MHFLOW_AUTH_GROUPS_HEADER={groups_header!r} is allowed only with "
+                                     "MHFLOW_AUTH=header (a group header is trusted only from the sign-on proxy)")
+        if groups_header and groups_header.lower() == header.lower():
+            raise ConfigurationError(f"MHFLOW_AUTH_GROUPS_HEADER={groups_header!r} is not allowed: "
+                                     "it must differ from MHFLOW_AUTH_HEADER")
+        if detailed_groups and not groups_header:
+            raise ConfigurationError("MHFLOW_DETAILED_GROUPS is not allowed without MHFLOW_AUTH_GROUPS_HEADER "
+                                     "(the header in which the sign-on proxy lists the user's groups)")
+        unknown = sorted(detailed_users - set(users)) if mode == "basic" else []
+        if unknown:
+            raise ConfigurationError(f"MHFLOW_DETAILED_USERS names {unknown[0]!r}, who is not in MHFLOW_AUTH_USERS: "
+                                     "allowed values are the basic-auth users")
+        return cls(mode, users, header, detailed_users, groups_header, detailed_groups)
+
+    def grants_detailed(self, user: str | None, groups: frozenset[str] | set[str] = frozenset()) -> bool:
+        """Return whether an authenticated user (and their sign-on groups) may see the detailed view."""
+        if self.mode == "off" or not user:
+            return False
+        return user in self.detailed_users or bool(self.detailed_groups & set(groups))
+
+
+def check_configuration() -> AuthConfig:
+    """Check every operator setting before the app serves anyone; return the auth settings.
+
+    Raises SettingError (ConfigurationError for access settings) whose message is one line
+    naming the variable and its allowed values: a misspelt name, an unknown value or one out
+    of range stops the app rather than leave data open or protection weaker than configured.
+    """
+    known = setting_names() | AUTH_VARIABLES
+    unknown = unknown_variables(known)
+    if unknown:
+        names = sorted(n for n in known if not n.startswith("MHFLOW_TARGET_")) + ["MHFLOW_TARGET_<METRIC>"]
+        raise SettingError(unknown[0], os.environ[unknown[0]],
+                           f"{unknown[0]} is not a setting (misspelt?); settings are {', '.join(names)}")
+    get_settings()
+    Policy.from_settings()  # the threshold and base together
+    return AuthConfig.from_env()
+
+
+def request_policy() -> Policy:
+    """Return the disclosure policy of the request being served: detailed only when the operator granted it.
+
+    Resolved on the server from the authenticated user (``g.detailed``, set by the authentication
+    hook); outside a request, or for anyone not granted, the protected view.
+    """
+    if has_request_context() and g.get("detailed", False):
+        return Policy.detailed_view()
+    return Policy.from_settings()
 
 
 def parse_users(text: str) -> dict[str, str]:
@@ -113,10 +213,11 @@ def parse_users(text: str) -> dict[str, str]:
             continue
         user, sep, hashed = item.partition(":")
         if not sep or not user or not hashed:
-            raise ConfigurationError(f"MHFLOW_AUTH_USERS entry {user or item[:12]!r} is not user:hash")
+            raise ConfigurationError(f"MHFLOW_AUTH_USERS entry {user or item[:12]!r} is not allowed: "
+                                     "allowed values are user:hash[,user:hash…]")
         if "$" not in hashed:
-            raise ConfigurationError(f"MHFLOW_AUTH_USERS: the password of {user!r} is not a werkzeug hash "
-                                     "(make one with `python -m dashboard.web.security hash`)")
+            raise ConfigurationError(f"MHFLOW_AUTH_USERS: the password of {user!r} is not allowed: allowed values "
+                                     "are werkzeug hashes (make one with `python -m dashboard.web.security hash`)")
         users[user] = hashed
     return users
 
@@ -175,11 +276,17 @@ def _authenticator(config: AuthConfig) -> Callable[[], Response | None]:
     verify = ThrottledVerifier(_BasicVerifier(config.users)) if config.mode == "basic" else None
 
     def authenticate() -> Response | None:
+        g.detailed = False  # until this request's user is known to hold the grant
         if config.mode == "header":
             user = (request.headers.get(config.header) or "").strip()
             if not user or len(user) > 256:
                 return _unauthorised(config)
             g.user = user
+            groups: frozenset[str] = frozenset()
+            if config.groups_header:
+                text = request.headers.get(config.groups_header) or ""
+                groups = frozenset(part.strip() for part in GROUP_SEPARATORS.split(text[:8192]) if part.strip())
+            g.detailed = config.grants_detailed(user, groups)
             return None
         auth = request.authorization
         try:
@@ -193,6 +300,7 @@ def _authenticator(config: AuthConfig) -> Callable[[], Response | None]:
                 log.warning("basic auth failed for user %r from %s", (auth.username or "")[:64], request.remote_addr)
             return _unauthorised(config)
         g.user = auth.username
+        g.detailed = config.grants_detailed(auth.username)
         return None
 
     return authenticate

@@ -1,10 +1,15 @@
 -- A&E counts by arrival month, age and emergency department (ae_site_counts: the site chart).
+-- dta_*: attendances with a decision to admit; of those with departure recorded, how many left
+-- more than 12 hours (> 720 minutes) after the decision (ae_12h_from_dta, month of arrival).
 CREATE TABLE ae_site_monthly AS
 SELECT month, age, site,
        count(*) AS attendances,
        count(minutes) AS departure_recorded,
        count(*) FILTER (WHERE minutes <= 240) AS within_4h,
-       count(*) FILTER (WHERE minutes > 720) AS over_12h
+       count(*) FILTER (WHERE minutes > 720) AS over_12h,
+       count(*) FILTER (WHERE admit_decided) AS admit_decided,
+       count(dta_minutes) AS dta_departure_recorded,
+       count(*) FILTER (WHERE dta_minutes > 720) AS dta_over_12h
 FROM ae_times
 GROUP BY ALL
 ORDER BY month, age, site;

@@ -5,7 +5,10 @@ SELECT month, age,
        sum(attendances)::BIGINT AS attendances,
        sum(departure_recorded)::BIGINT AS departure_recorded,
        sum(within_4h)::BIGINT AS within_4h,
-       sum(over_12h)::BIGINT AS over_12h
+       sum(over_12h)::BIGINT AS over_12h,
+       sum(admit_decided)::BIGINT AS admit_decided,
+       sum(dta_departure_recorded)::BIGINT AS dta_departure_recorded,
+       sum(dta_over_12h)::BIGINT AS dta_over_12h
 FROM ae_site_monthly
 GROUP BY ALL
 ORDER BY month, age;

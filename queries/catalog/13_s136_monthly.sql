@@ -1,8 +1,11 @@
 -- Section 136 counts by detention month and age (s136_by_period; its median is
--- s136_median_by_period, from the detentions). minutes = minutes_between(detained_at, ended_at).
+-- s136_median_by_period, from the detentions). minutes = minutes_between(detained_at, ended_at);
+-- to_assessment = minutes_between(detained_at, assessment_at): within 3 hours is <= 180.
+-- black, white: detentions by recorded ethnic group (the rate ratio).
 CREATE TABLE s136_monthly AS
 WITH d AS (
-    SELECT *, minutes_between(detained_at, ended_at) AS minutes
+    SELECT *, minutes_between(detained_at, ended_at) AS minutes,
+           minutes_between(detained_at, assessment_at) AS to_assessment
     FROM s136_detentions
 )
 SELECT date_trunc('month', detained_at)::DATE AS month, age,
@@ -20,7 +23,11 @@ SELECT date_trunc('month', detained_at)::DATE AS month, age,
        count(outcome) AS with_outcome,
        count(*) FILTER (WHERE outcome IN ('admitted_informal', 'admitted_detained')) AS admitted,
        count(*) FILTER (WHERE outcome = 'no_mh_follow_up') AS no_mh_follow_up,
-       count(*) FILTER (WHERE intoxicated) AS intoxicated
+       count(*) FILTER (WHERE intoxicated) AS intoxicated,
+       count(to_assessment) AS assessment_recorded,
+       count(*) FILTER (WHERE to_assessment <= 180) AS assessed_3h,
+       count(*) FILTER (WHERE ethnic_group = 'black') AS black,
+       count(*) FILTER (WHERE ethnic_group = 'white') AS white
 FROM d
 GROUP BY ALL
 ORDER BY month, age;

@@ -69,6 +69,8 @@ WINTER = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1], dtype=bool)
 
 # People: ethnic mix (last = null) and selection multipliers per data set
 # (black people are several times more likely to be detained: s136 and detained admissions).
+# Residents a year more than the year before (England 2021-2023: about 0.5-1%; ONS mid-year estimates).
+POPULATION_GROWTH = 0.006
 ETH_P = np.array([0.80, 0.03, 0.075, 0.035, 0.02, 0.03, 0.01])
 ETH_MULT = {
     "ae": np.array([1.0, 1.3, 0.75, 1.3, 1.0, 1.0, 1.0]),

@@ -8,6 +8,11 @@ import numpy as np
 from dashboard.extracts.generate.constants import ETH, ETH_MULT, ETH_P, POOL_SHARE, SEX, _ix
 from dashboard.extracts.generate.helpers import Window, _cat, _month_start, _ymd
 
+def age_shares(age: np.ndarray) -> np.ndarray:
+    """Return the relative number of residents at each age: a rough English pyramid, flat to 60, then thinning."""
+    return np.interp(age, [0, 60, 70, 80, 90, 100, 112], [1.0, 1.0, 0.9, 0.65, 0.3, 0.05, 0.0])
+
+
 @dataclass
 class People:
     """A pool of pseudonymised people who may touch crisis services."""
@@ -49,8 +54,7 @@ def _make_people(rng: np.random.Generator, population: int, win: Window, n_sites
     ref_year = int(_ymd(np.array([win.extract_day]))[0][0])
     y_min, n_years = ref_year - 112, 113
     age = ref_year - (y_min + np.arange(n_years))
-    # Rough English age pyramid: flat to 60, then thinning.
-    share = np.interp(age, [0, 60, 70, 80, 90, 100, 112], [1.0, 1.0, 0.9, 0.65, 0.3, 0.05, 0.0])
+    share = age_shares(age)
     size = max(2_000, int(population * POOL_SHARE))
     per_bin = np.maximum(3, np.rint(share / share.sum() * size / 2)).astype(np.int64)
     counts = np.concatenate([per_bin, per_bin])  # female-group bins, then male-group bins

@@ -26,6 +26,7 @@ from dashboard.extracts.generate.stays import Stays, _add_readmissions, _make_st
 from dashboard.extracts.generate.wards import WardPlan, _closure_transfers, _place_stays, _plan_wards
 from dashboard.extracts.generate.discharges import _ae_returns, _delays, _fix_deaths, _followup
 from dashboard.extracts.generate.changes import plan_register, write_register
+from dashboard.extracts.generate.population import write_population
 from dashboard.extracts.generate.arrow import _codes, _dates, _ids, _person_cols, _ts, _write
 
 def _site_names(n: int) -> list[str]:
@@ -147,6 +148,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     stage()
     counts["ward_capacity"] = _write_capacity(out_dir, plan)
     counts["service_changes"] = write_register(out_dir, register, int(plan.valid_to[plan.closing]) + 1)
+    counts["population"] = write_population(out_dir, population, win)
     bar.update()
     bar.close()
     return counts
