@@ -28,6 +28,7 @@ from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 
 PAGES = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed-transfers", "/recovery", "/spc-summary")
 VIEW = "?age_band=all&start=2025-01&end=2025-12&grain=month"
@@ -41,6 +42,14 @@ const kpis = document.querySelectorAll('.kpi-card').length;
 return cards.length > 0 && plots.length >= cards.length && !loading && busy === 0 && kpis > 0;
 """
 
+UNDRAWN = """
+return {cards: document.querySelectorAll('.chart-card').length,
+        plots: document.querySelectorAll('.chart-card .js-plotly-plot .main-svg').length,
+        loading: [...document.querySelectorAll('.chart-card .main-svg')].filter(s => s.textContent.includes('Loading…')).length,
+        busy: [...document.querySelectorAll('[data-dash-is-loading="true"]')].map(e => e.id || e.className),
+        kpis: document.querySelectorAll('.kpi-card').length};
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -49,10 +58,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(generated_data):
-    port = _free_port()
+def server(generated_data, tmp_path_factory):
+    # The server's log goes to a file: a pipe nobody reads fills after a few hundred requests
+    # (one access-log line each) and then blocks every request thread that writes to it.
+    port, log_path = _free_port(), tmp_path_factory.mktemp("server") / "server.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--data", str(generated_data),
-                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(60):
         try:
@@ -62,10 +74,12 @@ def server(generated_data):
             time.sleep(0.5)
     else:
         proc.kill()
-        pytest.fail("the app did not start: " + (proc.stdout.read() if proc.stdout else ""))
+        log.close()
+        pytest.fail("the app did not start: " + log_path.read_text())
     yield base
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +98,10 @@ def browser():
 
 def settle(driver) -> None:
     """Wait until every chart and card of the page is drawn."""
-    WebDriverWait(driver, 60, poll_frequency=0.25).until(lambda d: d.execute_script(CHARTS_DRAWN))
+    try:
+        WebDriverWait(driver, 60, poll_frequency=0.25).until(lambda d: d.execute_script(CHARTS_DRAWN))
+    except TimeoutException:  # say what is still undrawn, so a failure can be read without a rerun
+        raise AssertionError(f"{driver.current_url}: not drawn after 60 s: {driver.execute_script(UNDRAWN)}")
 
 
 def problems(driver) -> list[str]:
