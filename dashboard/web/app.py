@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 def import_pages() -> None:
     """Import every page module (each calls dash.register_page and declares its charts)."""
     import dashboard.web.callbacks  # noqa: F401  (registers the generic callbacks)
+    import dashboard.web.excel  # noqa: F401  (the page workbook download)
 
     for name in PAGE_MODULES:
         try:

@@ -209,6 +209,7 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
             html.P([page.intro, html.Span(f" For {page.audience}." if page.audience else "", className="audience")],
                    className="page-intro"),
             html.P(describe(filters), className="page-context", id="page-context"),
+            page_downloads(page.id),
         ], className="page-head"),
         dcc.Loading(html.Div(id={"type": "cards", "page": page.id}, className="card-row"), type="dot",
                     delay_show=300),
@@ -217,6 +218,16 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
                    for chart_id, width in row], class_name="chart-row") for row in page.rows],
         html.P(explain(policy), className="suppression-note"),
     ], className="page" + (" page-detailed" if policy.detailed else ""))
+
+
+def page_downloads(page_id: str) -> html.Div:
+    """Return the page's export buttons for the view shown: an Excel workbook of its tables."""
+    key = {"page": page_id}
+    return html.Div([
+        html.Button("Excel", id={"type": "page-excel-button", **key}, className="btn btn-outline-primary btn-sm",
+                    n_clicks=0, title="Download this page's headlines and chart tables with notes (Excel workbook)"),
+        dcc.Download(id={"type": "page-excel", **key}),
+    ], className="page-downloads no-print")
 
 
 def _policy() -> Policy:
