@@ -440,6 +440,9 @@ for _id, _chart in list(CHARTS.items()):
     elif _chart.kind in (ChartKind.SPC, ChartKind.RARE) and _chart.fields[3].kind == "count":
         RECOMMENDED[_id] = {_chart.fields[3].name: SPAN}
 RECOMMENDED["dtoc-pct"] = {"records": SPAN, "value": {"hide_small_numerator": True}}
+# The definitions page's data quality: one row per field of an extract; its counts add up to nothing shown
+# (records repeat the extract's size; the empty counts of different fields overlap), so no partition.
+RECOMMENDED["def-quality"] = {"not_recorded": {"partition": False}, "records": {"partition": False}}
 
 
 def declared(chart: Chart, flags: dict[str, dict[str, Any]]) -> Chart:

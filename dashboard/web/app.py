@@ -23,6 +23,8 @@ from dashboard.settings import ROOT, get_settings
 
 PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery",
                 "spc_summary")
+# Reference pages: no cards or trends of their own (a Page in PAGES has both), registered with Dash directly.
+REFERENCE_MODULES = ("definitions",)
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +33,7 @@ def import_pages() -> None:
     import dashboard.web.callbacks  # noqa: F401  (registers the generic callbacks)
     import dashboard.web.excel  # noqa: F401  (the page workbook download)
 
-    for name in PAGE_MODULES:
+    for name in (*PAGE_MODULES, *REFERENCE_MODULES):
         try:
             importlib.import_module(f"pages.{name}")
         except ModuleNotFoundError as exc:
