@@ -15,7 +15,7 @@ from dash import Dash, dcc, html
 from flask import Flask, g
 
 from dashboard.store import runtime
-from dashboard.web import hardening, security
+from dashboard.web import api, hardening, security
 from dashboard.web.charts import CHARTS
 from dashboard.web.components import APP_TITLE, PAGES, filter_bar, footer_content, header
 from dashboard.store.data import data_bounds
@@ -80,6 +80,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     )
     security.install(app, auth, known_ids={"chart": CHARTS, "page": PAGES})  # filled by import_pages below
     hardening.install(app.server)
+    api.install(app.server)  # behind the authentication and hardening installed above
     pin_one_data_version(app.server)
     import_pages()
     app.layout = shell
