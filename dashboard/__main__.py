@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics|spc]``.
+"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics|spc|pack]``.
 
 With no sub-command it serves the app (generating data first when the data
 folder is empty), which is the README's one start command.
@@ -50,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     met.add_argument("--start", help="first month YYYY-MM (default: 12 months before --end)")
     met.add_argument("--end", help="last month YYYY-MM (default: the last month in the data)")
     met.add_argument("--age-band", default=DEFAULT_AGE_BAND, help=f"one of {', '.join(AGE_BANDS)}")
+
+    pack = sub.add_parser("pack", help="write a meeting pack (PDF) of chosen pages for one view")
+    pack.add_argument("--data", type=Path, default=settings.data_dir)
+    pack.add_argument("--pages", nargs="+", default=None, metavar="PAGE",
+                      help="page ids, space- or comma-separated (default: every dashboard page)")
+    pack.add_argument("--start", help="first month YYYY-MM (default: 12 months before --end)")
+    pack.add_argument("--end", help="last month YYYY-MM (default: the last month in the data)")
+    pack.add_argument("--age-band", default=DEFAULT_AGE_BAND, help=f"one of {', '.join(AGE_BANDS)}")
+    pack.add_argument("--grain", default="month", help="trend grain: month, quarter or fy")
+    pack.add_argument("--out", type=Path, default=Path("pack.pdf"), help="the PDF to write (default pack.pdf)")
+    pack.add_argument("--detailed", action="store_true",
+                      help="exact figures, marked 'not for onward sharing' (default: the protected view)")
 
     spc = sub.add_parser("spc", help="read CSV 'period,value' on stdin, print its SPC reading as JSON")
     spc.add_argument("--better", choices=("higher", "lower", "neither"), default="neither",
@@ -107,6 +119,39 @@ def cmd_spc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    """Write the meeting pack PDF of the chosen pages and view; return the exit status."""
+    import dash
+
+    from dashboard.core.disclosure import Policy
+    from dashboard.store import runtime
+    from dashboard.store.data import data_bounds
+    from dashboard.web.api import BadView, parse_view
+    from dashboard.web.app import import_pages
+    from dashboard.web.pack import PACK_PAGES, PackError, pack_pdf
+
+    runtime.use_app_pandas_options()
+    db = runtime.configure(args.data)
+    dash.Dash(__name__, use_pages=True, pages_folder="")  # pages register with an app that uses them
+    import_pages()
+    pages = [p for item in (args.pages or PACK_PAGES) for p in item.split(",") if p]
+    view = {"age_band": [args.age_band], "grain": [args.grain]}
+    view.update({name: [value] for name, value in (("start", args.start), ("end", args.end)) if value})
+    try:
+        filters, _ = parse_view(view, data_bounds(db))
+    except BadView as exc:
+        return _fail(" ".join(exc.problems))
+    policy = Policy.detailed_view() if args.detailed else Policy.from_settings()
+    try:
+        pdf = pack_pdf(pages, filters, policy, db)
+    except PackError as exc:
+        return _fail(str(exc), 2 if str(exc).startswith("no page") else 1)
+    args.out.write_bytes(pdf)
+    print(f"wrote {args.out} ({len(pdf):,} bytes; {'detailed' if args.detailed else 'protected'} view, "
+          f"{filters.period.label()}, {args.age_band})")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate synthetic extracts; return the exit status."""
     from dashboard.extracts.generate import generate
@@ -161,6 +206,8 @@ def _run(argv: list[str] | None) -> int:
         return cmd_metrics(args)
     if args.command == "spc":
         return cmd_spc(args)
+    if args.command == "pack":
+        return cmd_pack(args)
     return _fail(f"unknown command {args.command}")
 
 

@@ -32,6 +32,7 @@ def import_pages() -> None:
     """Import every page module (each calls dash.register_page and declares its charts)."""
     import dashboard.web.callbacks  # noqa: F401  (registers the generic callbacks)
     import dashboard.web.excel  # noqa: F401  (the page workbook download)
+    import dashboard.web.pack  # noqa: F401  (the page meeting pack download)
 
     for name in (*PAGE_MODULES, *REFERENCE_MODULES):
         try:

@@ -221,12 +221,17 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
 
 
 def page_downloads(page_id: str) -> html.Div:
-    """Return the page's export buttons for the view shown: an Excel workbook of its tables."""
+    """Return the page's export buttons for the view shown: an Excel workbook of its tables, a meeting pack (PDF)."""
     key = {"page": page_id}
     return html.Div([
         html.Button("Excel", id={"type": "page-excel-button", **key}, className="btn btn-outline-primary btn-sm",
                     n_clicks=0, title="Download this page's headlines and chart tables with notes (Excel workbook)"),
         dcc.Download(id={"type": "page-excel", **key}),
+        html.Button("Meeting pack (PDF)", id={"type": "page-pack-button", **key},
+                    className="btn btn-outline-primary btn-sm", n_clicks=0,
+                    title="Make a PDF of this page for a meeting: cover, headlines, every chart with its table and "
+                          "note, the SPC summary and the definitions (takes a few seconds)"),
+        dcc.Loading(dcc.Download(id={"type": "page-pack", **key}), type="circle", delay_show=200),
     ], className="page-downloads no-print")
 
 
