@@ -576,3 +576,68 @@ def test_the_browser_cannot_change_the_threshold(registry, app_db):
     assert json.dumps(layout, default=str) == json.dumps(
         page_frame(registry["urgent-care"], {k: query[k] for k in ("age_band", "start", "end")}).to_plotly_json(),
         default=str)
+
+
+# --- exports: the Excel workbook, the HTTP API and the meeting pack -------------------------------
+
+EXPORT_VIEWS = (Filters("0-17", ONE_MONTH, "month"), Filters("all", A_YEAR, "quarter"))
+
+
+def _export_fingerprint(page_id: str, filters: Filters, db) -> str:
+    """Return everything the page's exports send for the view: workbook cells, API JSON, pack document."""
+    from datetime import datetime, timezone
+
+    from openpyxl import load_workbook
+
+    from dashboard.web import api
+    from dashboard.web.excel import workbook_bytes
+    from dashboard.web.outputs import page_outputs
+    from dashboard.web.pack import pack_html
+
+    produced = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    outputs = page_outputs(page_id, filters, POLICY, db, produced)
+    book = load_workbook(io.BytesIO(workbook_bytes(outputs)))
+    cells = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book]
+    answer = [api._table_json(chart) for chart in outputs.charts] + [api._rows(outputs.headlines)]
+    document = pack_html([page_id], filters, POLICY, db, produced, with_plotly=False)
+    return json.dumps({"workbook": cells, "api": answer, "pack": document}, sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("page_id", _card_pages())
+def test_every_export_of_a_page_holds_the_pages_own_protected_tables_and_cards(page_id, registry, app_db):
+    """The workbook, the API and the pack take each chart from the render path and each headline from the cards."""
+    from dashboard.web.outputs import page_chart_ids, page_outputs
+
+    for filters in EXPORT_VIEWS:
+        outputs = page_outputs(page_id, filters, POLICY, app_db)
+        assert [c.chart_id for c in outputs.charts] == list(page_chart_ids(page_id))
+        for chart in outputs.charts:
+            rendered = render(chart.chart_id, filters, policy=POLICY)
+            assert fingerprint(rendered) == fingerprint(dataclasses.replace(
+                rendered, figure=chart.figure, table=chart.table, note=chart.note, empty=chart.empty)), chart.chart_id
+        shown = cards_module.card_values(registry[page_id].cards, filters, app_db, policy=POLICY)
+        assert list(outputs.headlines["Value"]) == [c.value for c in shown]
+        assert list(outputs.headlines["Previous equal period"]) == [c.previous for c in shown]
+
+
+def test_no_export_depends_on_a_hidden_value(registry, app_db, monkeypatch):
+    """Change each hidden value of each chart of a page full of small numbers: no export may change."""
+    from dashboard.web.outputs import page_chart_ids
+
+    page_id, filters = "places-of-safety", EXPORT_VIEWS[0]
+    before = _export_fingerprint(page_id, filters, app_db)
+    checked = 0
+    for chart_id in page_chart_ids(page_id):
+        chart = CHARTS[chart_id]
+        raw = raw_rows(chart, app_db, filters, {}).reset_index(drop=True)
+        hidden = hidden_cells(raw, chart.fields)
+        if not hidden:
+            continue
+        checked += len(hidden)
+        for shift in (1, 3):
+            fake = dataclasses.replace(chart, data=lambda db, f, _rows=perturbed(raw, hidden, shift), **kw: _rows.copy())
+            with monkeypatch.context() as patch:
+                patch.setitem(CHARTS, chart_id, fake)
+                after = _export_fingerprint(page_id, filters, app_db)
+            assert after == before, f"{chart_id}: an export depends on a hidden value ({_first_difference(before, after)})"
+    assert checked, "the view met no small number: the walk proved nothing"
