@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard.extracts import schema
-from dashboard.extracts.generate import generate, main, make_window
+from dashboard.__main__ import main
+from dashboard.extracts.generate import generate, make_window
 
 POPULATION = 50_000
 END_MONTH = "2025-12"
@@ -100,7 +101,8 @@ def test_rewriting_replaces_the_file(tmp_path: Path) -> None:
 
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(tmp_path), "--population", "5000", "--end-month", END_MONTH, "--quiet"]) == 0
+    assert main(["generate", "--out", str(tmp_path), "--population", "5000", "--end-month", END_MONTH,
+                 "--quiet"]) == 0
     assert "ae_attendances" in capsys.readouterr().out
     assert _file(tmp_path, "ward_capacity").exists()
 
