@@ -94,7 +94,8 @@ def _fail(message: str, status: int = 2) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the app, generating data first when the data folder is empty."""
-    from dashboard.web.app import ensure_data, run
+    from dashboard.store.loading import ensure_data
+    from dashboard.web.app import run
     from dashboard.web.security import check_configuration
 
     check_configuration()  # before minutes of generating data, not after

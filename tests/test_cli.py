@@ -43,7 +43,7 @@ def test_metrics_prints_every_key_with_the_contract_types(generated_data):
 def test_metrics_match_the_pages_data_layer(generated_data):
     from dashboard.store.db import Database
     from dashboard.core.filters import Filters
-    from dashboard.core.metrics import compute_metrics
+    from dashboard.store.cli_metrics import compute_metrics
     from dashboard.core.periods import Period
 
     out = metrics(generated_data, "--start", "2024-04", "--end", "2025-03", "--age-band", "18-25")

@@ -13,6 +13,9 @@ renameat2 RENAME_EXCHANGE). The previous release is kept, older ones deleted.
 
 Readers should resolve ``served`` once per query (``Path.resolve()``) so that a
 query never mixes files of two releases that swapped under it.
+
+``ensure_data`` is the other way data arrives: synthetic extracts generated into an
+empty data folder, so that the README's one start command shows a working app.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from dashboard.core.metrics import METRICS
 from dashboard.extracts.schema import ALL_EXTRACTS, Extract
 from dashboard.store.db import ensure_catalog, remove_catalog_leftovers
 from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
@@ -74,8 +78,6 @@ class LoadResult:
 
 def metric_keys() -> tuple[str, ...]:
     """Return the metric keys a service change may name (the contract's metrics)."""
-    from dashboard.core.metrics import METRICS  # core.metrics reads the store: imported when needed
-
     return tuple(METRICS)
 
 
@@ -354,3 +356,19 @@ def _fsync(path: Path) -> None:
 def _fsync_dir(path: Path) -> None:
     # So that a crash after the swap cannot leave the symlink pointing at files not yet on disk.
     _fsync(path)
+
+
+def has_data(data_dir: Path) -> bool:
+    """Return whether `data_dir` holds any parquet files."""
+    return data_dir.is_dir() and any(data_dir.glob("*/**/*.parquet"))
+
+
+def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
+    """Generate realistic synthetic extracts into `data_dir` when it holds none, and build their catalog."""
+    if has_data(data_dir):
+        return
+    from dashboard.extracts.generate import generate  # numpy-heavy: only when there is nothing to serve
+
+    print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
+    generate(data_dir, population=population, progress=True)
+    ensure_catalog(data_dir)
