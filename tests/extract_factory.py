@@ -17,20 +17,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.extracts.schema import ALL_EXTRACTS as EXTRACTS
+from dashboard.extracts.schema import ALL_EXTRACTS as EXTRACTS, arrow_types
 
 TODAY = date(2025, 6, 30)
 
 Rows = dict[str, list[dict[str, Any]]]
-
-_ARROW_TYPES = {
-    "string": pa.string(),
-    "code": pa.string(),
-    "integer": pa.int32(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-}
 
 
 def ts(text: str) -> datetime:
@@ -147,7 +138,7 @@ def arrow_table(extract: str, rows: list[dict[str, Any]]) -> pa.Table:
     fields = []
     for name in names:
         known = name in contract.column_names
-        fields.append(pa.field(name, _ARROW_TYPES[contract.column(name).type] if known else pa.string()))
+        fields.append(pa.field(name, arrow_types()[contract.column(name).type] if known else pa.string()))
     schema = pa.schema(fields)
     return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
 

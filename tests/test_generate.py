@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -19,10 +18,8 @@ START = date(2021, 1, 1)  # five whole years ending 2025-12
 EXTRACT_DATE = date(2026, 1, 1)  # the first day after end_month
 SEED = 7
 
-ARROW = {"string": pa.string(), "code": pa.string(), "integer": pa.int32(), "boolean": pa.bool_(),
-         "timestamp": pa.timestamp("us"), "date": pa.date32()}
-ANCHOR = {"ae_attendances": "arrival_at", "liaison_referrals": "referred_at", "s136_detentions": "detained_at",
-          "inpatient_stays": "admitted_at", "delayed_transfers": "delay_start", "ward_capacity": "ward"}
+ARROW = schema.arrow_types()
+ANCHOR = {name: order[0] for name, order in schema.ANCHORS.items()}  # the time (ward) each is sorted by
 ID_PATTERN = {"attendance_id": r"AE\d{8}", "referral_id": r"LR\d{8}", "detention_id": r"S136\d{7}",
               "stay_id": r"IP\d{8}", "delay_id": r"DT\d{8}", "person_id": r"P\d{9}"}
 
@@ -157,6 +154,13 @@ def test_nothing_after_the_extract_date(con: duckdb.DuckDBPyConnection, name: st
 def test_sorted_by_anchor(out: Path, name: str) -> None:
     values = pq.read_table(_file(out, name), columns=[ANCHOR[name]]).column(0).to_pylist()  # stored order
     assert values == sorted(values), name
+
+
+@pytest.mark.parametrize("name", list(schema.EXTRACTS))
+def test_written_in_the_order_a_load_writes(out: Path, name: str) -> None:
+    table = pq.read_table(_file(out, name), columns=list(schema.ANCHORS[name]))
+    rows = list(zip(*(table.column(c).to_pylist() for c in schema.ANCHORS[name])))
+    assert rows == sorted(rows), name
 
 
 def test_events_fall_in_the_window(con: duckdb.DuckDBPyConnection) -> None:
