@@ -203,10 +203,10 @@ SERVICE_CHANGES = Extract(
     (
         Column("change_id", "string", unique=True),
         Column("starts_on", "date"),
-        Column("title", "string", max_length=80),
+        Column("title", "string", max_length=TITLE_MAX),
         Column("metrics", "string", metric_list=True),
         Column("recalculate", "boolean"),
-        Column("description", "string", nullable=True, max_length=200),
+        Column("description", "string", nullable=True, max_length=SHOWN_TEXT_MAX),
     ),
     "The partnership's action plan and other changes (optional)",
 )

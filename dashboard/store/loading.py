@@ -39,7 +39,6 @@ from dashboard.store.db import ensure_catalog, remove_catalog_leftovers
 from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
 RELEASES_DIR = ".releases"
-KEEP_RELEASES = 2  # the one served and the one before it
 PART_NAME = "part-0.parquet"
 
 

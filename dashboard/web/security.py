@@ -74,7 +74,6 @@ DEFAULT_AUTH_HEADER = "X-Remote-User"
 AUTH_VARIABLES = frozenset({"MHFLOW_AUTH", "MHFLOW_AUTH_USERS", "MHFLOW_AUTH_HEADER", "MHFLOW_DETAILED_USERS",
                             "MHFLOW_AUTH_GROUPS_HEADER", "MHFLOW_DETAILED_GROUPS"})
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
-NAME_LIST = re.compile(r"^[^,\s][^,]*$")  # a user or group name: no comma, not starting with a space
 GROUP_SEPARATORS = re.compile(r"[,;]")  # proxies list groups comma- (oauth2-proxy) or semicolon- (mellon) separated
 REALM = "Mental health flow"
 MAX_CALLBACK_BYTES = 1024 * 1024  # a real callback request is a few kilobytes
