@@ -1,7 +1,8 @@
 """SPC summary (/spc-summary): Making Data Count's board table, and did each service change work?
 
-Every figure here is read from the metric's protected trend (``charts.trend_reading_of``),
-the same series as its chart and card: nothing is computed from an exact count.
+Every figure here is read from the metric's trend as the viewer sees it (``charts.trend_reading_of``),
+the same series as its chart and card: in the protected view nothing is computed from an exact
+count; the render path hands the data functions the request's policy (``Chart.protects_itself``).
 """
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ def _text(value: float | None, metric: Metric) -> str:
     return "–" if value is None else format_value(float(value), metric.unit)
 
 
-def board_rows(db: Database, filters: Filters) -> pd.DataFrame:
+def board_rows(db: Database, filters: Filters, policy: Policy | None = None) -> pd.DataFrame:
     """Return MDC's board table: each headline metric's latest value, target, icons, mean and limits (as text)."""
-    policy = Policy.from_settings()
+    policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     targets = get_settings().targets
     rows = []
     for metric in METRICS.values():
@@ -75,14 +76,14 @@ CHANGE_LABELS = ("Service change", "Starts", "Metric", "Limits recalculated", "M
                  "Special cause in the expected direction after it")
 
 
-def change_rows(db: Database, filters: Filters) -> pd.DataFrame:
+def change_rows(db: Database, filters: Filters, policy: Policy | None = None) -> pd.DataFrame:
     """Return each service change with, for each metric it names, the means before and after and the verdict.
 
     Monthly, over the data up to the period's end, from the protected values. The verdict reads
     the chart without that change's recalculation, so a shift after it shows against the limits
     from before: 'Yes' names the first month of a special cause in the measure's better direction.
     """
-    policy = Policy.from_settings()
+    policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     monthly = replace(filters, grain="month")
     rows = []
     for change in service_changes(db):
@@ -131,7 +132,7 @@ def table_chart(chart_id: str, title: str, data, columns: tuple[str, ...], label
 
     return Chart(id=chart_id, kind=ChartKind.BREAKDOWN, title=title, data=data, queries=ALL_QUERIES,
                  fields=tuple(Field(c, label) for c, label in zip(columns, labels)), figure=figure,
-                 description=description, empty_text=empty_text)
+                 description=description, empty_text=empty_text, protects_itself=True)
 
 
 BOARD = table_chart(

@@ -75,6 +75,9 @@ class Chart:
     # measures qualify: no other field's protection depends on them.
     table_only: tuple[str, ...] = ()
     figure_data: DataFn | None = None
+    # A data function that reads other charts' protected rows (the SPC summary's board) protects
+    # them itself: it is handed the request's policy as `policy=`, so the detailed view stays exact.
+    protects_itself: bool = False
 
     def __post_init__(self) -> None:
         if bool(self.table_only) != (self.figure_data is not None):
@@ -144,6 +147,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
         return marked(_nothing_to_show(chart, filters, no_rows), policy)
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
+    if chart.protects_itself:
+        selection = {**selection, "policy": policy}
     raw = data(one_version(db or get_db()), filters, **selection)  # all its queries from one data version
     activity = chart.activity_column()
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
