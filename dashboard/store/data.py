@@ -104,11 +104,7 @@ def _buckets(period: Period, grain: str) -> tuple[tuple[date, ...], np.ndarray]:
     else:
         starts = []
         for i in range(period.months):
-            month = add_months(period.start, i)
-            if grain == "quarter":
-                month = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-            elif grain == "fy":
-                month = financial_year_start(month)
+            month = _bucket_of(add_months(period.start, i), grain, period)
             if not starts or starts[-1] != month:
                 starts.append(month)
     index = np.array(starts, dtype="datetime64[D]")
@@ -161,16 +157,54 @@ def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.Data
 
 
 def by_period(db: Database, name: str, filters: Filters, grain: str | None = None) -> pd.DataFrame:
-    """Return a trend query's rows for every bucket of the chosen period and grain."""
+    """Return a trend query's rows for every bucket of the chosen period and grain.
+
+    Every column of a trend query but a median is a count that adds up over months (the
+    contract's definitions are monthly sums), so a quarter's or a year's row is the sum of its
+    months: asked once by month, the answer serves every grain of the period (and the cards,
+    which read months), not one DuckDB query per grain. Medians are asked at their grain.
+    """
     grain = grain or filters.grain
     params = filters.sql_params(grain)
     snap = db.snapshot()
+    if grain != "month" and name not in MEDIAN_QUERIES:
+        monthly = Filters(filters.age_band, filters.period, "month")
+        return _memoised(_key(snap, name, params, "summed"),
+                         lambda: sum_months(by_period(snap, name, monthly), filters.period, grain))
 
     def completed() -> pd.DataFrame:
         return complete_buckets(cached_query(snap, name, params), filters.period, grain)
 
     # Kept completed: a trend's rows feed several charts and the cards of a page.
     return _memoised(_key(snap, name, params, "completed"), completed)
+
+
+def sum_months(months: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
+    """Return a completed monthly trend frame summed into the period's buckets of `grain` (counts only)."""
+    starts, _ = _buckets(period, grain)
+    # Months are in order and each bucket is a run of them: where each run begins.
+    firsts = [0] + [i for i in range(1, period.months) if _bucket_of(add_months(period.start, i), grain, period)
+                    != _bucket_of(add_months(period.start, i - 1), grain, period)]
+    columns: dict[str, Any] = {"bucket": pd.Series(starts, dtype=object)}
+    for column in months.columns:
+        if column == "bucket":
+            continue
+        if column in MEDIAN_COLUMNS:
+            raise ValueError(f"{column} is a median: it cannot be summed over months")
+        columns[column] = np.add.reduceat(months[column].to_numpy(dtype="int64"), firsts) if firsts else \
+            np.zeros(0, dtype="int64")
+    return pd.DataFrame(columns)
+
+
+def _bucket_of(month: date, grain: str, period: Period) -> date:
+    """Return the start of the bucket that holds `month` (bucket_start in queries/_macros.sql)."""
+    if grain == "period":
+        return period.start
+    if grain == "quarter":
+        return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    if grain == "fy":
+        return financial_year_start(month)
+    return month
 
 
 T = TypeVar("T")
