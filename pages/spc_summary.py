@@ -20,7 +20,8 @@ from dashboard.store.data import service_changes
 from dashboard.store.db import Database
 from dashboard.web import figures
 from dashboard.web.cards import format_value, metric_cards
-from dashboard.web.charts import APART, Chart, ChartKind, metric_trend, register, trend_fields, trend_rows
+from dashboard.web.charts import (APART, Chart, ChartKind, metric_trend, prefetch_trends, register, trend_fields,
+                                  trend_rows)
 from dashboard.web.components import Page, publish
 from dashboard.web.figures import Drawn
 
@@ -46,6 +47,7 @@ def board_rows(db: Database, filters: Filters, policy: Policy | None = None) -> 
     """Return MDC's board table: each headline metric's latest value, target, icons, mean and limits (as text)."""
     policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     targets = get_settings().targets
+    prefetch_trends(db, filters, [m for m in METRICS.values() if m.shown_for(filters.age_band)])
     rows = []
     for metric in METRICS.values():
         if not metric.shown_for(filters.age_band):
@@ -85,6 +87,7 @@ def change_rows(db: Database, filters: Filters, policy: Policy | None = None) ->
     """
     policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     monthly = replace(filters, grain="month")
+    prefetch_trends(db, monthly, [m for m in METRICS.values() if m.shown_for(filters.age_band)])
     rows = []
     for change in service_changes(db):
         keys = list(METRICS) if "all" in change.metrics else [k for k in change.metrics if k in METRICS]

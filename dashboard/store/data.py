@@ -38,6 +38,7 @@ _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _inflight: dict[tuple, Future] = {}
 _cache_lock = threading.Lock()
 _bounds: dict[tuple[int, str], tuple[date, date] | None] = {}  # data_bounds' answer for the current data
+_changes: dict[tuple[int, str], tuple] = {}  # service_changes' parsed register for the current data
 
 
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -89,6 +90,7 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _bounds.clear()
+        _changes.clear()
 
 
 def bucket_starts(period: Period, grain: str) -> list[date]:
@@ -287,14 +289,24 @@ class ServiceChange:
 
 
 def service_changes(db: Database, metric: str | None = None) -> list[ServiceChange]:
-    """Return the service changes, oldest first (those naming `metric`, when given); [] without the table."""
-    frame = cached_query(db, "service_changes", {})
-    changes = [
-        ServiceChange(str(r.change_id), pd.Timestamp(r.starts_on).date(), pd.Timestamp(r.month).date(),
-                      str(r.title), tuple(k.strip() for k in str(r.metrics).split(",") if k.strip()),
-                      bool(r.recalculate), None if pd.isna(r.description) else str(r.description))
-        for r in frame.itertuples(index=False)
-    ]
+    """Return the service changes, oldest first (those naming `metric`, when given); [] without the table.
+
+    Every trend asks (the SPC summary 31 times a redraw), so the parsed register is kept per data
+    version, as data_bounds is, rather than rebuilt from the memoised frame each time.
+    """
+    snap = db.snapshot()
+    key = (snap.cache_id, snap.version())
+    changes = _changes.get(key)
+    if changes is None:
+        frame = cached_query(snap, "service_changes", {})
+        changes = tuple(
+            ServiceChange(str(r.change_id), pd.Timestamp(r.starts_on).date(), pd.Timestamp(r.month).date(),
+                          str(r.title), tuple(k.strip() for k in str(r.metrics).split(",") if k.strip()),
+                          bool(r.recalculate), None if pd.isna(r.description) else str(r.description))
+            for r in frame.itertuples(index=False))
+        with _cache_lock:
+            _changes.clear()  # only the current data's register is worth keeping
+            _changes[key] = changes
     return [c for c in changes if metric is None or c.applies_to(metric)]
 
 
