@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any, Callable, TypeVar
@@ -173,7 +173,7 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     params = filters.sql_params(grain)
     snap = db.snapshot()
     if grain != "month" and name not in MEDIAN_QUERIES:
-        monthly = Filters(filters.age_band, filters.period, "month")
+        monthly = replace(filters, grain="month")
         return _memoised(_key(snap, name, params, "summed"),
                          lambda: sum_months(by_period(snap, name, monthly), filters.period, grain))
     if grain == "month" and name in SLICED_QUERIES:
@@ -182,7 +182,7 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
         bounds = data_bounds(snap)
         if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
                 and (filters.period.start, filters.period.end) != bounds:
-            whole = by_period(snap, name, Filters(filters.age_band, Period(*bounds), "month"))
+            whole = by_period(snap, name, replace(filters, period=Period(*bounds), grain="month"))
             inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
             return whole[inside.to_numpy()].reset_index(drop=True)
 
