@@ -47,6 +47,7 @@ class ChartKind(Enum):
     GRID = "grid"  # a heatmap of counts (hour by weekday)
     FLOW = "flow"  # a Sankey diagram of people between stages
     RARE = "rare"  # a T chart of a rare event: days between months with one
+    CURVE = "curve"  # a cumulative curve over days: a point per row of the table, from its shown counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +76,12 @@ class Chart:
     # measures qualify: no other field's protection depends on them.
     table_only: tuple[str, ...] = ()
     figure_data: DataFn | None = None
+    # A selection that is the page's own choice (the Journeys index event), not a heatmap cell: what the
+    # browser sends is checked by this (anything unknown gives the default) rather than as a cell.
+    selection_check: Callable[[Any], dict[str, Any]] | None = None
+    # Columns worked out from the protected rows alone (a life table's cumulative %), named by their
+    # table label: shown in the table and drawn, a function of what is shown, so they give nothing away.
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
     def __post_init__(self) -> None:
         if bool(self.table_only) != (self.figure_data is not None):
@@ -149,6 +156,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         return marked(_nothing_to_show(chart, filters, no_rows), policy)
     shown = protect(raw, fields, policy)
+    if chart.derive is not None:
+        shown = chart.derive(shown)
     drawn = chart.figure(figures.plain_text(shown), filters)  # text from the data drawn as text, never markup
     if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
         drawn = all_suppressed(drawn.note)
