@@ -157,6 +157,9 @@ class Settings:
     # metadata grows with row groups × columns, and DuckDB's memory limit does not cover it).
     parquet_max_row_groups: int = field(default_factory=lambda: _number("PARQUET_MAX_ROW_GROUPS", "5000", int,
                                                                         1, 10_000_000))
+    # Journeys: a frequent attender has at least this many A&E mental health attendances in 12 months
+    # (NHS England's High Intensity Use programme: 5).
+    frequent_attender_min: int = field(default_factory=lambda: _number("FREQUENT_ATTENDER_MIN", "5", int, 2, 100))
 
 
 def get_settings() -> Settings:
