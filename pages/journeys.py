@@ -291,7 +291,7 @@ def frequent_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     last = shown.iloc[-1]
     return noted(fig, shown, ["frequent", "pct_attendances"],
                  f"In the 12 months to {last['period']}: {shown_count(last['frequent'])} people attended A&E "
-                 f"{threshold} or more times ({shown_pct(last['pct_attenders'])} of attenders), with "
+                 f"{threshold} or more times, with "
                  f"{shown_pct(last['pct_attendances'])} of all attendances; {shown_pct(last['pct_cared'])} of them had "
                  "a liaison assessment or a care plan outcome (admitted, or referred to the crisis team or community "
                  "mental health services). Each month counts the 12 months to its end.")
@@ -304,12 +304,10 @@ FREQUENT = Chart(
             Field("frequent", "Frequent attenders (people)", "count"),
             Field("pct_attendances", "Their share of all attendances (%)", "pct", num="frequent_attendances",
                   den="attendances", unit="%"),
-            Field("pct_attenders", "Share of attenders (%)", "pct", num="frequent", den="attenders", unit="%"),
             Field("pct_cared", "With a liaison assessment or care plan outcome (%)", "pct", num="frequent_cared",
                   den="frequent", unit="%"),
             Field("frequent_attendances", "Their attendances", "count"),
-            Field("attendances", "All attendances", "count"),
-            Field("attenders", "All attenders (people)", "count")),
+            Field("attendances", "All attendances", "count")),
     figure=frequent_figure,
     description=("People with many mental health attendances at A&E in the 12 months to each month's end "
                  "(NHS England's High Intensity Use definition: 5 or more; the number is the operator's setting)"),

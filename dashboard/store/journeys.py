@@ -7,12 +7,14 @@ its note and nothing else, so a tiny cohort's outcomes never leave the server.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from dashboard.core.filters import Filters
 from dashboard.core.journeys import ANY, DEFAULT_INDEX, DEFAULT_SPAN, OUTCOMES, WINDOWS
 from dashboard.settings import get_settings
-from dashboard.store.data import cached_query, complete_buckets
+from dashboard.store.data import cached_query, complete_buckets, side_by_side
 from dashboard.store.db import Database
 
 
@@ -88,16 +90,18 @@ def before_after_rows(db: Database, filters: Filters, index: str = DEFAULT_INDEX
     period; people included (both windows inside the data) and left out, for each group. No rows
     for a cohort below the threshold; a reference group below it has no values (None).
     """
-    def windows(period_filters: Filters) -> tuple[int, pd.Series | None]:
-        frame = cached_query(db, "journeys_before_after", journey_params(period_filters, index, narrow))
+    def windows(frame: pd.DataFrame) -> tuple[int, pd.Series | None]:
         frame = frame.set_index("window_days")
         cohort = int(frame["cohort"].max()) if len(frame) else 0
         return cohort, (None if too_small(cohort) else frame.loc[span])
 
-    cohort, now = windows(filters)
+    snap = db.snapshot() if hasattr(db, "snapshot") else db  # both groups from one data version
+    frames = side_by_side([partial(cached_query, snap, "journeys_before_after", journey_params(f, index, narrow))
+                           for f in (filters, filters.with_period(filters.period.previous()))])
+    cohort, now = windows(frames[0])
     if now is None:
         return pd.DataFrame()
-    _, before = windows(filters.with_period(filters.period.previous()))
+    _, before = windows(frames[1])
     n = len(MEASURES)
     rows: dict[str, list] = {"measure": list(MEASURES), "label": list(MEASURES.values()), "cohort": [cohort] * n}
     for prefix, row in (("", now), ("ref_", before)):
@@ -111,7 +115,7 @@ def before_after_rows(db: Database, filters: Filters, index: str = DEFAULT_INDEX
 def frequent_rows(db: Database, filters: Filters) -> pd.DataFrame:
     """Return frequent attenders for each month of the period (12 months to its end), every month listed.
 
-    Columns: bucket (the month), attenders, attendances, frequent, frequent_attendances, frequent_cared
+    Columns: bucket (the month), attendances, frequent, frequent_attendances, frequent_cared
     (journeys_frequent; the threshold is the operator's MHFLOW_FREQUENT_ATTENDER_MIN).
     """
     params = {**filters.sql_params("period"), "min_attendances": get_settings().frequent_attender_min}
