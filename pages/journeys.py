@@ -221,6 +221,8 @@ def before_after_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     fig = figures.bar_figure(shown["label"], [(name, plottable(shown[column])) for name, column in zip(names, columns)],
                              horizontal=True, height=420)
     figures.coloured(fig, BEFORE_AFTER_COLOURS)
+    for trace in fig["data"]:  # bed days dwarf the other measures: each bar says its value
+        trace.update(texttemplate="%{x:,.1f}", textposition="outside", cliponaxis=False, textfont={"size": 10})
     fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "title": {"text": "Per 100 people included"}}
     figures.mark_suppressed(fig, shown, "label", columns, horizontal=True)
     rates_hidden(fig, shown, columns)
