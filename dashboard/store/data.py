@@ -93,11 +93,6 @@ def clear_cache() -> None:
         _changes.clear()
 
 
-def bucket_starts(period: Period, grain: str) -> list[date]:
-    """Return the first day of every trend bucket that the period touches, in order."""
-    return list(_buckets(period, grain)[0])
-
-
 @lru_cache(maxsize=1024)
 def _buckets(period: Period, grain: str) -> tuple[tuple[date, ...], np.ndarray]:
     """Return the period's bucket starts, and the same as a sorted datetime64[D] array (kept: asked per trend)."""
