@@ -10,11 +10,12 @@ person_events (queries/catalog/22_person_events.sql).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any, Mapping
 
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.core.disclosure import SUPPRESSED, Field, plottable
 from dashboard.core.filters import Filters, parse_filters
@@ -322,26 +323,41 @@ register(NEXT, RETURN, BEFORE_AFTER, FREQUENT)
 
 # --- the cohort's choice ------------------------------------------------------------------------
 
+CONTROL, LABEL, NOTICE = "jny-choice", "jny-label", "jny-notice"  # pattern ids: see on_choice
+INDEX_OPTIONS = [{"label": v, "value": k} for k, v in INDEX_EVENTS.items()]
+SPAN_OPTIONS = [{"label": f"{d} days", "value": d} for d in SPANS]
+
+
+def control_id(name: str) -> dict[str, str]:
+    """Return the id of one of the cohort's controls ('index', 'narrow', 'span')."""
+    return {"type": CONTROL, "name": name}
+
+
+def dom_id(component_id: dict[str, str]) -> str:
+    """Return the id a pattern id has in the page (what a label's htmlFor names)."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+
+
 def choice_controls() -> html.Div:
     """Return the cohort's controls (index event, narrowing value, span) and what the page counts, in words."""
     return html.Div([
         html.Div([
-            html.Div([html.Label("Index event", htmlFor="jny-index", className="filter-label"),
-                      dcc.Dropdown(id="jny-index", options=[{"label": v, "value": k} for k, v in INDEX_EVENTS.items()],
-                                   value=DEFAULT_INDEX, clearable=False, searchable=False)],
+            html.Div([html.Label("Index event", htmlFor=dom_id(control_id("index")), className="filter-label"),
+                      dcc.Dropdown(id=control_id("index"), options=INDEX_OPTIONS, value=DEFAULT_INDEX,
+                                   clearable=False, searchable=False)],
                      className="filter-item w-index"),
-            html.Div([html.Label(NARROWED_BY[DEFAULT_INDEX], htmlFor="jny-narrow", id="jny-narrow-label",
-                                 className="filter-label"),
-                      dcc.Dropdown(id="jny-narrow", options=[{"label": "Every one", "value": EVERY}], value=EVERY,
-                                   clearable=False)],
+            html.Div([html.Label(NARROWED_BY[DEFAULT_INDEX], htmlFor=dom_id(control_id("narrow")),
+                                 id={"type": LABEL, "name": "narrow"}, className="filter-label"),
+                      dcc.Dropdown(id=control_id("narrow"), options=[{"label": "Every one", "value": EVERY}],
+                                   value=EVERY, clearable=False)],
                      className="filter-item w-narrow"),
             html.Div([html.Span("Before and after", className="filter-label", id="jny-span-label"),
-                      dcc.RadioItems(id="jny-span", options=[{"label": f"{d} days", "value": d} for d in SPANS],
-                                     value=DEFAULT_SPAN, inline=True, className="grain-radios",
-                                     inputStyle={"marginRight": ".3rem"}, labelStyle={"marginRight": ".9rem"})],
+                      dcc.RadioItems(id=control_id("span"), options=SPAN_OPTIONS, value=DEFAULT_SPAN, inline=True,
+                                     className="grain-radios", inputStyle={"marginRight": ".3rem"},
+                                     labelStyle={"marginRight": ".9rem"})],
                      className="filter-item", role="group", **{"aria-labelledby": "jny-span-label"}),
         ], className="filter-bar journey-choice no-print", role="group", **{"aria-label": "Cohort"}),
-        html.Div(id="jny-notice"),
+        html.Div(id={"type": NOTICE, "name": "choice"}),
         html.P(["The cohort is each person's first index event in the period (of their age band, narrowed as "
                 "chosen); later events of the same person are what happened next. ",
                 html.Strong("Censoring: "),
@@ -381,7 +397,7 @@ def choose(trigger: Any, search: str | None, index: Any, narrow: Any, span: Any,
         choice, notices = choice_of(query.get("index"), query.get("narrow"), query.get("span"), known, NARROWED_BY)
         new_search: Any = no_update
     else:
-        narrow = ANY if trigger == "jny-index" or narrow == EVERY else narrow
+        narrow = ANY if trigger == "index" or narrow == EVERY else narrow
         choice, notices = choice_of(index, narrow, span, known, NARROWED_BY)
         bounds = data_bounds(db)
         shared = parse_filters(query, *bounds).filters.query_string() if bounds else ""
@@ -395,17 +411,37 @@ def choose(trigger: Any, search: str | None, index: Any, narrow: Any, span: Any,
 
 
 @callback(
-    Output("jny-index", "value"), Output("jny-narrow", "options"), Output("jny-narrow", "value"),
-    Output("jny-narrow-label", "children"), Output("jny-span", "value"), Output("jny-notice", "children"),
+    Output({"type": CONTROL, "name": ALL}, "value"), Output({"type": CONTROL, "name": ALL}, "options"),
+    Output({"type": LABEL, "name": ALL}, "children"), Output({"type": NOTICE, "name": ALL}, "children"),
     Output("url", "search", allow_duplicate=True),
-    *(Output({"type": "chart-selection", "chart": chart_id}, "data") for chart_id in CHART_IDS),
-    Input("url", "search"), Input("jny-index", "value"), Input("jny-narrow", "value"), Input("jny-span", "value"),
-    *(State({"type": "chart-selection", "chart": chart_id}, "data") for chart_id in CHART_IDS),
+    Output({"type": "chart-selection", "chart": ALL}, "data", allow_duplicate=True),
+    Input("url", "search"), Input({"type": CONTROL, "name": ALL}, "value"),
+    State({"type": "chart-selection", "chart": ALL}, "data"),
     prevent_initial_call="initial_duplicate",
 )
-def on_choice(search, index, narrow, span, *current):
-    """Keep the cohort's controls, the URL and the charts' cohort in step."""
-    return choose(ctx.triggered_id, search, index, narrow, span, current)
+def on_choice(search, values, selections_now):
+    """Keep the cohort's controls, the URL and the charts' cohort in step (on the Journeys page only).
+
+    The controls are matched by pattern (ALL), not by name: the URL is in every page's shell, and a
+    callback whose named input is missing from the page is an error in the browser. On another
+    page every pattern matches nothing, and nothing is sent back.
+    """
+    controls, labels, notices, _, stores = (ctx.outputs_list[i] for i in (0, 2, 3, 4, 5))
+    if not controls:
+        return [], [], [], [], no_update, [no_update] * len(stores)
+    given = {c["id"]["name"]: v for c, v in zip(controls, values)}
+    trigger = ctx.triggered_id
+    trigger = trigger["name"] if isinstance(trigger, dict) else trigger
+    now = {s["id"]["chart"]: v for s, v in zip(stores, selections_now)}
+    index, options, narrow, label, span, notice, new_search, *chosen = choose(
+        trigger, search, given.get("index"), given.get("narrow"), given.get("span"),
+        tuple(now.get(chart_id) for chart_id in CHART_IDS))
+    value_of = {"index": index, "narrow": narrow, "span": span}
+    options_of = {"index": INDEX_OPTIONS, "narrow": options, "span": SPAN_OPTIONS}
+    chosen_for = dict(zip(CHART_IDS, chosen))
+    return ([value_of[c["id"]["name"]] for c in controls], [options_of[c["id"]["name"]] for c in controls],
+            [label for _ in labels], [notice for _ in notices], new_search,
+            [chosen_for.get(s["id"]["chart"], no_update) for s in stores])
 
 
 PAGE = publish(Page(

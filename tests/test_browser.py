@@ -253,8 +253,9 @@ def test_table_view_and_csv_download_buttons_work(server, browser):
 def test_the_journeys_cohort_lives_in_the_url_and_survives_a_filter_change(server, browser):
     browser.get(server + "/journeys" + VIEW + "&index=s136")
     settle(browser)
-    assert browser.find_element(By.ID, "jny-index").text.strip() == "Section 136 detention"
-    choose(browser, "jny-narrow", "Health-based place of safety")
+    index, narrow = '{"name":"index","type":"jny-choice"}', '{"name":"narrow","type":"jny-choice"}'
+    assert browser.find_element(By.ID, index).text.strip() == "Section 136 detention"
+    choose(browser, narrow, "Health-based place of safety")
     WebDriverWait(browser, 20).until(lambda d: query(d).get("narrow") == "health_based")
     settle(browser)
     note = browser.find_element(By.XPATH, "//*[@id='{\"chart\":\"jny-next\",\"type\":\"chart-note\"}']").text
@@ -265,7 +266,7 @@ def test_the_journeys_cohort_lives_in_the_url_and_survives_a_filter_change(serve
     assert (query(browser)["index"], query(browser)["narrow"]) == ("s136", "health_based")
     settle(browser)
 
-    choose(browser, "jny-index", "Liaison assessment")  # another index event: every outcome again
+    choose(browser, index, "Liaison assessment")  # another index event: every outcome again
     WebDriverWait(browser, 20).until(lambda d: query(d).get("index") == "liaison" and "narrow" not in query(d))
     settle(browser)
     browser.find_element(By.XPATH, "//label[normalize-space()='180 days']").click()

@@ -171,14 +171,14 @@ def test_the_url_sets_the_cohort_and_a_control_sets_the_url(app, app_db):
     assert {"label": "Police custody", "value": "police_custody"} in options
     # Choosing another index event resets the narrowing and keeps the shared filters and the span.
     index, _, narrow, _, span, _, search, *stores = choose(
-        "jny-index", "?age_band=18-25&start=2025-01&end=2025-12&grain=month&index=s136&narrow=police_custody&span=30",
+        "index", "?age_band=18-25&start=2025-01&end=2025-12&grain=month&index=s136&narrow=police_custody&span=30",
         "liaison", "police_custody", 30, (cohort, cohort, {**cohort, "span": 30}))
     assert (index, narrow, span) == ("liaison", EVERY, 30)
     assert search == "?age_band=18-25&start=2025-01&end=2025-12&grain=month&index=liaison&span=30"
     liaison = {"index": "liaison", "narrow": ""}
     assert stores == [liaison, liaison, {**liaison, "span": 30}]
     # Only the span changes: only the before-and-after chart is sent a new selection.
-    *_, search, s1, s2, s3 = choose("jny-span", search, "liaison", EVERY, 180,
+    *_, search, s1, s2, s3 = choose("span", search, "liaison", EVERY, 180,
                                     (liaison, liaison, {**liaison, "span": 30}))
     assert search.endswith("&index=liaison&span=180") and (s1, s2, s3) == (no_update, no_update,
                                                                               {**liaison, "span": 180})
