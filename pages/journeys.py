@@ -289,7 +289,7 @@ def frequent_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
         "line": {"color": figures.CONCERN, "width": 2}, "marker": {"color": figures.CONCERN, "size": 6},
         "hovertemplate": "%{x}<br>Share of all attendances: %{y:.1f}%<extra></extra>"})
     fig["layout"]["yaxis2"] = {"overlaying": "y", "side": "right", "ticksuffix": "%", "rangemode": "tozero",
-                               "showgrid": False, "title": {"text": "Share of attendances"}}
+                               "showgrid": False}  # the legend names the line: a second axis title would crowd it
     fig["layout"]["showlegend"] = True
     last = shown.iloc[-1]
     return noted(fig, shown, ["frequent", "pct_attendances"],

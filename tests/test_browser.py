@@ -124,7 +124,7 @@ def click(driver, element) -> None:
 
 def choose(driver, dropdown_id: str, option_text: str) -> None:
     """Pick an option of a dcc.Dropdown as a person would: open it, click the option."""
-    driver.find_element(By.ID, dropdown_id).click()
+    driver.find_element(By.XPATH, f"//*[@id='{dropdown_id}']").click()  # an id may be a pattern's JSON
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"))
     search = driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
     if search:  # a long list: type to narrow it, as a person would
@@ -254,12 +254,12 @@ def test_the_journeys_cohort_lives_in_the_url_and_survives_a_filter_change(serve
     browser.get(server + "/journeys" + VIEW + "&index=s136")
     settle(browser)
     index, narrow = '{"name":"index","type":"jny-choice"}', '{"name":"narrow","type":"jny-choice"}'
-    assert browser.find_element(By.ID, index).text.strip() == "Section 136 detention"
+    assert browser.find_element(By.XPATH, f"//*[@id='{index}']").text.strip() == "Section 136 detention"
     choose(browser, narrow, "Health-based place of safety")
     WebDriverWait(browser, 20).until(lambda d: query(d).get("narrow") == "health_based")
     settle(browser)
     note = browser.find_element(By.XPATH, "//*[@id='{\"chart\":\"jny-next\",\"type\":\"chart-note\"}']").text
-    assert "first section 136 detention (first place of safety: health-based place of safety)" in note
+    assert "first section 136 detention (first place of safety: Health-based place of safety)" in note
 
     choose(browser, "filter-age-band", "18-25")  # a shared filter keeps the cohort
     WebDriverWait(browser, 20).until(lambda d: query(d).get("age_band") == "18-25")
