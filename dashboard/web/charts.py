@@ -308,7 +308,7 @@ def trend_span(filters: Filters, bounds: tuple[date, date] | None) -> Filters:
     period is shaded on the chart and its cards summarise it.
     """
     first = bounds[0] if bounds and bounds[0] <= filters.period.end else filters.period.start
-    return Filters(filters.age_band, Period(first, filters.period.end), filters.grain)  # never a month before the data
+    return replace(filters, period=Period(first, filters.period.end))  # never a month before the data
 
 
 def prefetch_trends(db: Database, filters: Filters, metrics: Sequence[Metric]) -> None:
