@@ -180,7 +180,14 @@ def get_settings() -> Settings:
 
 def _environment() -> tuple[tuple[str, str | None], ...]:
     """Return the values of the MHFLOW_ variables that settings are built from."""
-    return tuple((name, os.environ.get(name)) for name in sorted(_READ))
+    names = _sorted_read.get(len(_READ))  # names are only ever added: the count says whether to sort again
+    if names is None:
+        names = _sorted_read[len(_READ)] = tuple(sorted(_READ))
+    environ = os.environ
+    return tuple((name, environ.get(name)) for name in names)
+
+
+_sorted_read: dict[int, tuple[str, ...]] = {}
 
 
 _cache: dict[tuple[tuple[str, str | None], ...], Settings] = {}

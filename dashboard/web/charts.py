@@ -340,10 +340,21 @@ def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:
                      else SPAN_EARLIER)
         notes.append("; ".join(c.title + (RECALCULATED if c.recalculate else "")
                                for c in changes if b <= c.month <= bucket_end(b, filters.grain)))
-    frame = frame.assign(period=labels, span=parts, change=notes)
+    # Only the columns its fields read (a query holds up to 25): every later step copies the frame.
+    columns = {name: frame[name].array for name in _trend_columns(metric.key) if name in frame}
+    columns.update(period=labels, span=parts, change=notes)
     if metric.base:
-        frame = frame.assign(records=frame[metric.base])
-    return frame
+        columns["records"] = frame[metric.base].array
+    return pd.DataFrame(columns)
+
+
+@lru_cache(maxsize=None)
+def _trend_columns(key: str) -> tuple[str, ...]:
+    """Return the query columns a metric's trend rows keep: the bucket and what its fields and base read."""
+    metric = METRICS[key]
+    made = {"period", "span", "change", "records"}
+    read = [n for f in trend_fields(key) for n in (f.name, f.num, f.den, *(f.reference or ())) if n and n not in made]
+    return tuple(dict.fromkeys(["bucket", *read, *([metric.base] if metric.base else [])]))
 
 
 def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: str | None = None) -> TrendReading:
