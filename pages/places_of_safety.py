@@ -72,7 +72,7 @@ TO_ASSESSMENT = {
     "assess_6_12": ("6 to 12 hours", figures.CONCERN),
     "assess_12_24": ("12 to 24 hours", "#D55E00"),
     "assess_over_24": ("Over 24 hours", "#8A1538"),
-    "assess_not_recorded": ("Assessment time not recorded", "#A6A6A6"),
+    "assess_not_recorded": ("Not recorded", "#A6A6A6"),
 }
 # Hours detained: within the 24-hour limit in blues; over 24 (lawful only if extended) and over 36 hours.
 HELD = {
@@ -157,7 +157,7 @@ def hours_chart(chart_id: str, title: str, bands: Mapping[str, tuple[str, str]],
     def figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
         fig = figures.bar_figure(shown["label"], [(label, plottable(shown[f"pct_{col}"]))
                                                   for col, (label, _) in bands.items()],
-                                 horizontal=True, stacked=True, unit="%")
+                                 horizontal=True, stacked=True, unit="%", height=400)  # room for the legend
         coloured(fig, [colour for _, colour in bands.values()])
         percent_axis(fig)
         fig["layout"]["xaxis"]["title"] = {"text": "Share of the place's detentions"}
@@ -402,6 +402,8 @@ def under18_place_rows(db: Database, filters: Filters) -> pd.DataFrame:
 def under18_place_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return under-18 detentions over the period by first place of safety; police custody in red."""
     fig = horizontal_bars(shown, "detentions", "Under-18 detentions", [colour for _, colour in UNDER18_PLACES.values()])
+    top = max([v for v in plottable(shown["detentions"]) if v is not None] or [0])
+    fig["layout"]["xaxis"] = {**fig["layout"]["xaxis"], "range": [0, max(top * 1.15, 10)]}  # counts: from 0
     custody = shown.loc[shown["label"] == PLACES["police_custody"][0], "detentions"].tolist()
     note = "Over the whole period: by month, most of these counts would be too small to show."
     if custody == [0]:
