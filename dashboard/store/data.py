@@ -30,6 +30,14 @@ PERIOD_QUERIES = (
 )
 # Columns that are medians (left empty, not zero, when a bucket has no records).
 MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days", "median_hours_to_assessment"})
+# Monthly trend queries whose month rows do not depend on the period asked (a stay still open is
+# counted to the period's end, but only in months before it; a month's median is its own): their
+# answer over all the data's months is sliced for any period inside it (by_period), at monthly
+# grain. tests/test_data_cache.py proves each.
+SLICED_QUERIES = frozenset({
+    "ae_by_period", "liaison_by_period", "s136_by_period", "s136_under18_by_period", "admissions_by_period",
+    "bed_days_by_period", "delayed_days_by_period", "delays_by_org_by_period", "discharges_by_period",
+    "population_by_period", "ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 # Trend queries that return only a median: it must be computed over each bucket from the records.
 MEDIAN_QUERIES = frozenset({"ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 
@@ -91,11 +99,6 @@ def clear_cache() -> None:
         _cache.clear()
         _bounds.clear()
         _changes.clear()
-
-
-def bucket_starts(period: Period, grain: str) -> list[date]:
-    """Return the first day of every trend bucket that the period touches, in order."""
-    return list(_buckets(period, grain)[0])
 
 
 @lru_cache(maxsize=1024)
@@ -173,6 +176,15 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
         monthly = Filters(filters.age_band, filters.period, "month")
         return _memoised(_key(snap, name, params, "summed"),
                          lambda: sum_months(by_period(snap, name, monthly), filters.period, grain))
+    if grain == "month" and name in SLICED_QUERIES:
+        # A month's counts do not depend on the period asked for (a test checks it for each query), so
+        # one answer over all the data's months serves every period inside them, by slicing.
+        bounds = data_bounds(snap)
+        if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
+                and (filters.period.start, filters.period.end) != bounds:
+            whole = by_period(snap, name, Filters(filters.age_band, Period(*bounds), "month"))
+            inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
+            return whole[inside.to_numpy()].reset_index(drop=True)
 
     def completed() -> pd.DataFrame:
         return complete_buckets(cached_query(snap, name, params), filters.period, grain)
