@@ -15,7 +15,7 @@ from dashboard.web import figures
 from dashboard.web.charts import OPEN, render
 from dashboard.core.disclosure import Policy
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import compute_metrics
+from dashboard.store.cli_metrics import compute_metrics
 from dashboard.core.periods import Period
 from dashboard.core.windows import first_open_month, open_months
 from tests.builders import row
