@@ -7,7 +7,7 @@ notice (the pages show it), never an exception and never SQL text.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlencode
@@ -36,7 +36,7 @@ class Filters:
 
     def with_period(self, period: Period) -> Filters:
         """Return the same choice over another period."""
-        return Filters(self.age_band, period, self.grain)
+        return replace(self, period=period)
 
     def query_string(self) -> str:
         """Return the URL query string that restores this choice."""

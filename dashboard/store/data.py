@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any, Callable, TypeVar
@@ -173,7 +173,7 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     params = filters.sql_params(grain)
     snap = db.snapshot()
     if grain != "month" and name not in MEDIAN_QUERIES:
-        monthly = Filters(filters.age_band, filters.period, "month")
+        monthly = replace(filters, grain="month")
         return _memoised(_key(snap, name, params, "summed"),
                          lambda: sum_months(by_period(snap, name, monthly), filters.period, grain))
     if grain == "month" and name in SLICED_QUERIES:
@@ -182,7 +182,7 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
         bounds = data_bounds(snap)
         if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
                 and (filters.period.start, filters.period.end) != bounds:
-            whole = by_period(snap, name, Filters(filters.age_band, Period(*bounds), "month"))
+            whole = by_period(snap, name, replace(filters, period=Period(*bounds), grain="month"))
             inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
             return whole[inside.to_numpy()].reset_index(drop=True)
 
@@ -268,6 +268,8 @@ def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
     Completed trends of one period and grain have the same buckets in the same order, so their
     columns are laid side by side as they are; anything else is aligned on the bucket.
     """
+    if len(frames) == 1:  # one query (most trends): its frame, already the caller's own copy
+        return frames[0]
     buckets = frames[0]["bucket"]
     names = [name for f in frames for name in f.columns if name != "bucket"]
     if len(set(names)) == len(names) and all(f["bucket"].equals(buckets) for f in frames[1:]):
