@@ -9,6 +9,7 @@ residents, and people detained more than once.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping, Sequence
 
 import pandas as pd
@@ -214,7 +215,7 @@ def age_rate_rows(db: Database, filters: Filters) -> pd.DataFrame:
     bands = [b for b, (lo, hi) in AGE_BANDS.items() if b != "all" and low <= lo and hi <= high] or [filters.age_band]
     rows = []
     for band in bands:
-        view = Filters(band, filters.period)
+        view = replace(filters, age_band=band)
         detentions = by_period(db, "s136_by_period", view, "period")["detentions"]
         population = by_period(db, "population_by_period", view, "period")["population_months"]
         rows.append({"band": band, "label": "All ages" if band == "all" else f"Ages {band}",
