@@ -22,7 +22,7 @@ from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
 PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery",
-                "spc_summary")
+                "spc_summary", "journeys")
 # Reference pages: no cards or trends of their own (a Page in PAGES has both), registered with Dash directly.
 REFERENCE_MODULES = ("definitions",)
 log = logging.getLogger(__name__)

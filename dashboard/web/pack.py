@@ -306,6 +306,6 @@ def download_pack(n_clicks, filters_data):
         return no_update
     filters = filters_from_store(filters_data)
     policy = request_policy()
-    pages = (page_id,) if page_id in PACK_PAGES else PACK_PAGES  # the SPC summary's pack: every page
+    pages = PACK_PAGES if page_id == "spc-summary" else (page_id,)  # the SPC summary's pack: every page
     return dcc.send_bytes(pack_pdf(pages, filters, policy), pack_name(pages, filters, policy),
                           type="application/pdf")
