@@ -84,9 +84,14 @@ class Drawn:
 REFERENCE_RED = "#DA291C"
 
 
-def reference_line(x: float, width: float | None = None) -> dict[str, Any]:
-    """Return a vertical red dotted line at `x` across the plot (a target or standard on a horizontal bar chart)."""
-    line: dict[str, Any] = {"color": REFERENCE_RED, "dash": "dot"}
+# A second standard beside the target (the operational four-hour standard beside the constitutional 95%).
+STANDARD_PURPLE = "#330072"
+
+
+def reference_line(x: float, width: float | None = None, colour: str = REFERENCE_RED,
+                   dash: str = "dot") -> dict[str, Any]:
+    """Return a vertical line at `x` across the plot (red dotted: a target or standard on a horizontal bar chart)."""
+    line: dict[str, Any] = {"color": colour, "dash": dash}
     if width is not None:
         line["width"] = width
     return {"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1, "line": line}
