@@ -24,7 +24,7 @@ from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, compute_metrics
 
 THRESHOLD = 8  # the default suppression threshold the tests run under
-QUERY_PARAMS = {"period_start", "period_end", "age_min", "age_max", "grain"}
+QUERY_PARAMS = {"period_start", "period_end", "age_min", "age_max", "grain", "site"}  # site: the site view
 
 
 def chart_ids(page) -> list[str]:
@@ -153,8 +153,10 @@ def check_drawn(chart_id: str, rendered: Rendered) -> None:
             # Every value drawn is one the table shows ('*' drawn at zero, as a labelled gap, is 0).
             assert {v for v in drawn if v is not None} <= shown | {0.0}, (chart_id, trace["name"])
     elif chart.kind is ChartKind.GRID:
+        # The cells drawn first are the chart's first measure (a count, or a rate such as liaison's).
         z = traces[0]["z"]
-        cells = {(day, int(hour)): value for day, hour, value in zip(table["Day"], table["Hour"], table["Attendances"])}
+        label = next(f.label for f in chart.fields if f.kind in ("count", "pct"))
+        cells = {(day, int(hour)): value for day, hour, value in zip(table["Day"], table["Hour"], table[label])}
         assert len(cells) == len(z) * len(z[0]), chart_id
         for (day, hour), value in cells.items():
             assert z[traces[0]["y"].index(day)][hour] == (None if value == SUPPRESSED else value), chart_id

@@ -398,12 +398,16 @@ ORGS = ("nhs_days", "social_care_days", "both_days")
 COLUMN = {"partition": True}
 RECOMMENDED: dict[str, dict[str, dict[str, Any]]] = {
     "overview-pathway": {"people": {"partition": ("from", "to")}},
-    "uec-sites": {"attendances": COLUMN, "over_12h": COLUMN, "departure_not_recorded": COLUMN},
+    "uec-sites": {"attendances": COLUMN, "over_12h": COLUMN, "departure_not_recorded": COLUMN,
+                  "dta_over_12h": COLUMN},
+    "uec-dta-sites": {"dta_over_12h": COLUMN},
+    "uec-dta-wait": {"attendances": COLUMN},
     "uec-heatmap": {"attendances": COLUMN},
     "uec-presentation": {"attendances": COLUMN},
     "uec-arrival": {"attendances": COLUMN},
     "uec-liaison-sites": {"referrals": COLUMN},
     "uec-liaison-hour": {"referrals": COLUMN},
+    "uec-liaison-grid": {"emergency_assessed": COLUMN},
     "pos-place-mix": {"detentions": {"partition": True, "parts": PLACES}, **{c: COLUMN for c in PLACES}},
     "pos-conveyance": {"detentions": {"partition": True, "parts": CONVEYANCE}, **{c: COLUMN for c in CONVEYANCE}},
     "pos-over-limit": {"detentions": {"partition": True, "parts": ("ended_recorded", "ended_not_recorded")},

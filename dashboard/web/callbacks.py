@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
@@ -17,7 +17,7 @@ from dashboard.web.charts import CHARTS, render, to_csv
 from dashboard.web.security import request_policy
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component)
-from dashboard.store.data import data_bounds
+from dashboard.store.data import data_bounds, data_sites
 from dashboard.core.filters import Filters, parse_filters
 from dashboard.core.periods import Period, month_label
 from dashboard.store.runtime import get_db
@@ -45,10 +45,15 @@ def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset:
         return filters.age_band, preset_of(filters.period, first, last), start_m, end_m, filters.grain, no_update
     if trigger == "filter-preset" and isinstance(preset, str) and preset.count("|") == 1:
         start, end = preset.split("|")
-    parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain}, first, last)
+    # The site view's choice lives in the URL alone (its control is the urgent care page's): keep it.
+    parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain,
+                            "site": url_query(search).get("site")}, first, last, data_sites(get_db()))
     filters: Filters = parsed.filters
     start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
     new_search = filters.query_string()
+    cell = url_query(search).get(CELL)  # a page's drill-down (the heatmap cell) stays too
+    if cell:
+        new_search = with_param(new_search, CELL, cell)
     return (filters.age_band, preset_of(filters.period, first, last), start_m, end_m, filters.grain,
             no_update if new_search == search else new_search)
 
@@ -87,7 +92,7 @@ def filters_view(search: str | None) -> tuple[dict[str, str], str, list[Any]] | 
     bounds = data_bounds(get_db())
     if bounds is None:
         return None
-    parsed = parse_filters(url_query(search), *bounds)
+    parsed = parse_filters(url_query(search), *bounds, data_sites(get_db()))
     return filters_to_store(parsed.filters), describe(parsed.filters), notice_alerts(parsed.notices)
 
 
@@ -188,8 +193,45 @@ def download_chart(n_clicks, filters_data, selection):
 @callback(Output({"type": "cards", "page": MATCH}, "children"), Input("page-filters", "data"),
           State({"type": "cards", "page": MATCH}, "id"))
 def draw_cards(filters_data, cards_id):
-    """Draw the page's headline cards for its filters."""
-    return render_cards(PAGES[cards_id["page"]].cards, filters_from_store(filters_data), policy=request_policy())
+    """Draw the page's headline cards for its filters (one site's on a page with a site view)."""
+    page = PAGES[cards_id["page"]]
+    filters = filters_from_store(filters_data)
+    return render_cards(page.cards, filters if page.site_view else filters.all_sites(), policy=request_policy())
+
+
+CELL = "cell"  # the URL parameter of a drill-down's heatmap cell: "<weekday 1-7>-<hour 0-23>"
+
+
+def with_param(search: str | None, name: str, value: Any) -> str:
+    """Return the URL query string with `name` set to `value` ('' or None: removed), the rest kept in order."""
+    args = url_query(search)
+    args.pop(name, None)
+    if isinstance(value, str) and value:
+        args[name] = value
+    return "?" + urlencode(args)
+
+
+def with_site(search: str | None, site: Any) -> str:
+    """Return the URL query string with the site view's choice in it ('' or None: every site)."""
+    return with_param(search, "site", site)
+
+
+def cell_of(search: str | None) -> dict[str, int] | None:
+    """Return the drill-down cell a URL names ({'weekday', 'hour'}), or None (none, or not a cell)."""
+    text = url_query(search).get(CELL, "")
+    day, _, hour = text.partition("-")
+    if not (day.isdigit() and hour.isdigit()):
+        return None
+    cell = {"weekday": int(day), "hour": int(hour)}
+    return cell if 1 <= cell["weekday"] <= 7 and 0 <= cell["hour"] <= 23 else None
+
+
+@callback(Output("url", "search", allow_duplicate=True), Input("filter-site", "value"), State("url", "search"),
+          prevent_initial_call=True)
+def on_site_change(site, search):
+    """Put the chosen emergency department in the URL (the page then redraws from it, as for any filter)."""
+    new = with_site(search, site)
+    return no_update if new == (search or "?") else new
 
 
 clientside_callback(

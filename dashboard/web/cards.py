@@ -83,7 +83,7 @@ def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> 
     previous_period = filters.period.previous()
     bounds = data_bounds(db)
     has_previous = bounds is not None and previous_period.start >= bounds[0]
-    span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month")
+    span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month", filters.site)
     # Medians come from the whole period, not from months (and, for a median-only query, its
     # months over the current period, for the SPC icons): each reads the records. They and
     # the sources' months are independent, so all run side by side at once.

@@ -75,6 +75,9 @@ class Chart:
     # measures qualify: no other field's protection depends on them.
     table_only: tuple[str, ...] = ()
     figure_data: DataFn | None = None
+    # A chart of a page with a site view reads the chosen emergency department (Filters.site);
+    # any other chart reads every site, whatever the URL says.
+    site_view: bool = False
 
     def __post_init__(self) -> None:
         if bool(self.table_only) != (self.figure_data is not None):
@@ -138,6 +141,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     with ``figure_data`` skips its table-only columns.
     """
     chart = CHARTS[chart_id]
+    if not chart.site_view:
+        filters = filters.all_sites()
     no_rows = _no_rows(tuple(f.label for f in chart.fields))
     policy = policy or Policy.from_settings()
     if not chart.shown_for(filters):  # e.g. occupancy under an age band: nothing to fetch
@@ -294,7 +299,7 @@ def trend_span(filters: Filters, bounds: tuple[date, date] | None) -> Filters:
     period is shaded on the chart and its cards summarise it.
     """
     first = bounds[0] if bounds and bounds[0] <= filters.period.end else filters.period.start
-    return Filters(filters.age_band, Period(first, filters.period.end), filters.grain)  # never a month before the data
+    return Filters(filters.age_band, Period(first, filters.period.end), filters.grain, filters.site)  # never a month before the data
 
 
 def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from dash import dcc, html
 from dashboard.web import figures
 from dashboard.web.cards import Card
 from dashboard.web.charts import CHARTS, Chart, band_text
-from dashboard.store.data import data_bounds
+from dashboard.store.data import data_bounds, data_sites
 from dashboard.core.disclosure import DETAILED_MARK, Policy, explain
 from dashboard.core.filters import Filters, parse_filters
 from dashboard.core.periods import (Period, add_months, financial_year_start, financial_years, last_12_months,
@@ -37,6 +37,9 @@ class Page:
     rows: tuple[tuple[tuple[str, int], ...], ...]
     audience: str = ""
     extra: Any = None  # page-specific components placed after the cards
+    # A page with a site view (urgent care): one emergency department for the whole page, chosen
+    # in a control above the cards and carried in the URL (?site=...); other pages read every site.
+    site_view: bool = False
 
     @property
     def card_keys(self) -> tuple[str, ...]:
@@ -169,19 +172,36 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
 def filters_to_store(filters: Filters) -> dict[str, str]:
     """Return filters as the JSON the page store holds."""
     return {"age_band": filters.age_band, "start": month_label(filters.period.start),
-            "end": month_label(filters.period.end), "grain": filters.grain}
+            "end": month_label(filters.period.end), "grain": filters.grain, "site": filters.site}
 
 
 def filters_from_store(data: Mapping[str, Any] | None) -> Filters:
     """Return filters from the page store (re-validated: the browser can send anything)."""
-    bounds = data_bounds(get_db())
+    db = get_db()
+    bounds = data_bounds(db)
     first, last = bounds or (date(2000, 1, 1), date.today().replace(day=1))
-    return parse_filters(data or {}, first, last).filters
+    return parse_filters(data or {}, first, last, data_sites(db) if bounds else ()).filters
 
 
 def describe(filters: Filters) -> str:
     """Return the chosen filters in words, for print headers and downloads."""
-    return f"{filters.period.label()} · {band_text(filters).capitalize()} · by {GRAINS[filters.grain].lower()}"
+    words = f"{filters.period.label()} · {band_text(filters).capitalize()} · by {GRAINS[filters.grain].lower()}"
+    return f"{words} · {filters.site}" if filters.site else words
+
+
+ALL_SITES = "All emergency departments"
+
+
+def site_control(filters: Filters, sites: Sequence[str]) -> html.Div:
+    """Return the site view's control: every emergency department of the data, or all of them."""
+    options = [{"label": ALL_SITES, "value": ""}] + [{"label": site, "value": site} for site in sites]
+    return html.Div([
+        html.Label("Emergency department", htmlFor="filter-site", className="filter-label"),
+        dcc.Dropdown(id="filter-site", options=options, value=filters.site, clearable=False,
+                     placeholder=ALL_SITES),
+        html.P("Cards, trends, the heatmap and liaison show the department chosen; the charts by "
+               "department compare every one, the chosen one darker.", className="site-hint"),
+    ], className="site-view no-print")
 
 
 def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
@@ -191,7 +211,8 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
         return html.Div([html.H1(page.title), dbc.Alert(
             "There is no data to show yet. Load extracts with `python -m dashboard load DIR`.", color="warning")],
             className="page")
-    parsed = parse_filters(query, *bounds)
+    sites = data_sites(get_db())
+    parsed = parse_filters(query, *bounds, sites)
     filters = parsed.filters
     policy = _policy()
     return html.Div([
@@ -210,6 +231,7 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
                    className="page-intro"),
             html.P(describe(filters), className="page-context", id="page-context"),
         ], className="page-head"),
+        *([site_control(filters, sites)] if page.site_view else []),
         dcc.Loading(html.Div(id={"type": "cards", "page": page.id}, className="card-row"), type="dot",
                     delay_show=300),
         *( [page.extra] if page.extra is not None else [] ),
