@@ -216,7 +216,9 @@ def heatmap_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
         fig["layout"]["shapes"] = [{"type": "rect", "xref": "x", "yref": "y", "x0": hour - 0.5, "x1": hour + 0.5,
                                     "y0": row - 0.5, "y1": row + 0.5, "name": "chosen cell",
                                     "line": {"color": figures.CONCERN, "width": 3}}]
-    return Drawn(fig, "Choose arrivals or the share over 4 or 12 hours (of attendances with a departure "
+    chosen = "".join(f"Outlined: {day}s, arrivals {hour:02d}:00–{hour:02d}:59 (the drill-down). "
+                     for day, hour in marked)
+    return Drawn(fig, f"{chosen}Choose arrivals or the share over 4 or 12 hours (of attendances with a departure "
                       "recorded) in the menu. Click a cell to see the presentation and arrival mode mix for "
                       "that hour and day.")
 
@@ -351,13 +353,13 @@ register(*site_view(
                   Field("pct_over_12h", "Over 12 hours (%)", "pct", num="over_12h", den="departure_recorded",
                         unit="%")),
           figure=heatmap_figure, description="When people in mental health crisis arrive, and when they wait longest",
-          selectable=True, selection_text=selection_text),
+          selectable=True),
     Chart(id="uec-liaison-grid", kind=ChartKind.GRID, title="Liaison: emergency referrals seen within 1 hour",
           data=liaison_grid_rows, queries=("liaison_by_hour_weekday",),
           fields=(Field("day", "Day"), Field("hour", "Hour"),
                   Field("pct_1h", "Seen within 1 hour (%)", "pct", num="emergency_within_1h",
                         den="emergency_assessed", unit="%"),
-                  Field("emergency_assessed", "Emergency referrals assessed", "count", partition=True)),
+                  Field("emergency_assessed", "Emergency referrals assessed", "count")),
           figure=liaison_grid_figure, activity="emergency_assessed",
           description="By hour of referral and day of the week: nights and weekends"),
     Chart(id="uec-presentation", kind=ChartKind.BREAKDOWN, title="Presentation",

@@ -413,7 +413,7 @@ RECOMMENDED: dict[str, dict[str, dict[str, Any]]] = {
     "uec-arrival": {"attendances": COLUMN},
     "uec-liaison-sites": {"referrals": COLUMN},
     "uec-liaison-hour": {"referrals": COLUMN},
-    "uec-liaison-grid": {"emergency_assessed": COLUMN},
+    "uec-liaison-grid": {"emergency_assessed": {}},  # no total of these is shown (the card is a rate)
     "pos-place-mix": {"detentions": {"partition": True, "parts": PLACES}, **{c: COLUMN for c in PLACES}},
     "pos-conveyance": {"detentions": {"partition": True, "parts": CONVEYANCE}, **{c: COLUMN for c in CONVEYANCE}},
     "pos-over-limit": {"detentions": {"partition": True, "parts": ("ended_recorded", "ended_not_recorded")},

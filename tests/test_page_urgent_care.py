@@ -207,7 +207,7 @@ def test_the_drill_down_lives_in_the_url_is_marked_on_the_heatmap_and_can_be_cle
     assert (shape["x0"], shape["x1"], shape["y0"], shape["y1"]) == (21.5, 22.5, 4.5, 5.5)
     chosen = rendered.table[rendered.table["Chosen"] != ""]
     assert chosen[["Day", "Hour"]].values.tolist() == [["Saturday", 22]]
-    assert "drill-down" in to_csv(rendered) and rendered.note.startswith("Showing Saturdays")
+    assert "drill-down" in to_csv(rendered) and rendered.note.startswith("Outlined: Saturdays, arrivals 22:00")
     assert "shapes" not in render("uec-heatmap", YEAR, db=db).figure["layout"]
     # Cleared: the URL loses the cell, the stores go back to none.
     cleared = page.clear_cell(1, search)
