@@ -403,6 +403,7 @@ PAGE = publish(Page(
           (("uec-liaison-sites", 6), ("uec-liaison-hour", 6)),
           (("uec-liaison-grid", 12),)),
     site_view=True,
+    params=("cell",),  # the heatmap drill-down's cell: kept in the URL when a shared filter changes
     extra=dash_html.Div([
         dash_html.Span("Drill-down: click a cell of the heatmap (it is kept in the link).", className="drill-hint"),
         dash_html.Button("Clear the cell", id="uec-clear-cell", className="btn btn-outline-primary btn-sm",

@@ -21,7 +21,8 @@ from dashboard.web.charts import CHARTS, ChartKind, Rendered, render
 from dashboard.store.db import Database, load_sql
 from dashboard.core.disclosure import SUPPRESSED, Policy, plottable
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import METRICS, compute_metrics
+from dashboard.core.metrics import METRICS
+from dashboard.store.cli_metrics import compute_metrics
 
 THRESHOLD = 8  # the default suppression threshold the tests run under
 # Counts a chart shows in its table beside the rates it draws (not drawn themselves): with every
@@ -167,6 +168,13 @@ def check_drawn(chart_id: str, rendered: Rendered) -> None:
         assert len(cells) == len(z) * len(z[0]), chart_id
         for (day, hour), value in cells.items():
             assert z[traces[0]["y"].index(day)][hour] == (None if value == SUPPRESSED else value), chart_id
+    elif chart.kind is ChartKind.CURVE:
+        # A cumulative curve from day 0: a point per row at its "Up to day", the value its last column
+        # (worked out from the shown counts, Chart.derive), a gap where that is '*' or no one is left.
+        assert traces[0]["x"] == [0.0] + [float(d) for d in table["Up to day"]], chart_id
+        assert traces[0]["y"] == [0.0] + plottable(table[table.columns[-1]]), chart_id
+        hidden = [float(d) for d, v in zip(table["Up to day"], table[table.columns[-1]]) if v == SUPPRESSED]
+        assert [float(x) for t in marks for x in t["x"]] == hidden, chart_id
     elif chart.kind is ChartKind.FLOW:
         people = [float(v) for v in table["People"] if v != SUPPRESSED]
         assert traces[0]["link"]["value"] == people, chart_id

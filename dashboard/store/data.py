@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any, Callable, TypeVar
@@ -30,6 +30,14 @@ PERIOD_QUERIES = (
 )
 # Columns that are medians (left empty, not zero, when a bucket has no records).
 MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days", "median_hours_to_assessment"})
+# Monthly trend queries whose month rows do not depend on the period asked (a stay still open is
+# counted to the period's end, but only in months before it; a month's median is its own): their
+# answer over all the data's months is sliced for any period inside it (by_period), at monthly
+# grain. tests/test_data_cache.py proves each.
+SLICED_QUERIES = frozenset({
+    "ae_by_period", "liaison_by_period", "s136_by_period", "s136_under18_by_period", "admissions_by_period",
+    "bed_days_by_period", "delayed_days_by_period", "delays_by_org_by_period", "discharges_by_period",
+    "population_by_period", "ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 # Trend queries that return only a median: it must be computed over each bucket from the records.
 MEDIAN_QUERIES = frozenset({"ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 
@@ -91,11 +99,6 @@ def clear_cache() -> None:
         _cache.clear()
         _bounds.clear()
         _changes.clear()
-
-
-def bucket_starts(period: Period, grain: str) -> list[date]:
-    """Return the first day of every trend bucket that the period touches, in order."""
-    return list(_buckets(period, grain)[0])
 
 
 @lru_cache(maxsize=1024)
@@ -170,9 +173,18 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     params = filters.sql_params(grain)
     snap = db.snapshot()
     if grain != "month" and name not in MEDIAN_QUERIES:
-        monthly = Filters(filters.age_band, filters.period, "month", filters.site)
+        monthly = replace(filters, grain="month")
         return _memoised(_key(snap, name, params, "summed"),
                          lambda: sum_months(by_period(snap, name, monthly), filters.period, grain))
+    if grain == "month" and name in SLICED_QUERIES:
+        # A month's counts do not depend on the period asked for (a test checks it for each query), so
+        # one answer over all the data's months serves every period inside them, by slicing.
+        bounds = data_bounds(snap)
+        if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
+                and (filters.period.start, filters.period.end) != bounds:
+            whole = by_period(snap, name, replace(filters, period=Period(*bounds), grain="month"))
+            inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
+            return whole[inside.to_numpy()].reset_index(drop=True)
 
     def completed() -> pd.DataFrame:
         return complete_buckets(cached_query(snap, name, params), filters.period, grain)
@@ -256,6 +268,8 @@ def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
     Completed trends of one period and grain have the same buckets in the same order, so their
     columns are laid side by side as they are; anything else is aligned on the bucket.
     """
+    if len(frames) == 1:  # one query (most trends): its frame, already the caller's own copy
+        return frames[0]
     buckets = frames[0]["bucket"]
     names = [name for f in frames for name in f.columns if name != "bucket"]
     if len(set(names)) == len(names) and all(f["bucket"].equals(buckets) for f in frames[1:]):

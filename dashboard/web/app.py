@@ -22,7 +22,7 @@ from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
 PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery",
-                "spc_summary")
+                "spc_summary", "journeys")
 log = logging.getLogger(__name__)
 
 
@@ -126,24 +126,6 @@ def prepare(app: Dash) -> Dash:
     with app.server.test_request_context("/"):
         app.server.preprocess_request()
     return app
-
-
-def has_data(data_dir: Path) -> bool:
-    """Return whether `data_dir` holds any parquet files."""
-    return data_dir.is_dir() and any(data_dir.glob("*/**/*.parquet"))
-
-
-def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
-    """Generate realistic synthetic extracts into `data_dir` when it holds none."""
-    if has_data(data_dir):
-        return
-    from dashboard.extracts.generate import generate
-
-    from dashboard.store.db import ensure_catalog
-
-    print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
-    generate(data_dir, population=population, progress=True)
-    ensure_catalog(data_dir)
 
 
 def run(data_dir: Path, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:

@@ -11,7 +11,7 @@ lists ``"ae_4h_pct"`` -> ``METRICS["ae_4h_pct"]`` reads ``queries/ae_by_period.s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import partial
 from typing import Any, Callable, Sequence
@@ -86,9 +86,8 @@ def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> 
     # The months of the monthly trend chart's span (the data's first month to the period's end),
     # which hold both periods: the same query and parameters as the card's own SPC reading at
     # monthly grain (``trend_reading_of``), so one memoised answer serves both.
-    history = trend_span(Filters(filters.age_band, filters.period, "month", filters.site), bounds).period.start
-    span = Filters(filters.age_band, Period(min(previous_period.start, history), filters.period.end), "month",
-                   filters.site)
+    history = trend_span(replace(filters, grain="month"), bounds).period.start
+    span = replace(filters, period=Period(min(previous_period.start, history), filters.period.end), grain="month")
     # Medians come from the whole period, not from months: each reads the records. They and
     # the sources' months are independent, so all run side by side at once.
     medians = [m for m in metrics if m.kind == "median"]

@@ -47,6 +47,7 @@ class ChartKind(Enum):
     GRID = "grid"  # a heatmap of counts (hour by weekday)
     FLOW = "flow"  # a Sankey diagram of people between stages
     RARE = "rare"  # a T chart of a rare event: days between months with one
+    CURVE = "curve"  # a cumulative curve over days: a point per row of the table, from its shown counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +79,12 @@ class Chart:
     # A chart of a page with a site view reads the chosen emergency department (Filters.site);
     # any other chart reads every site, whatever the URL says.
     site_view: bool = False
+    # A selection that is the page's own choice (the Journeys index event), not a heatmap cell: what the
+    # browser sends is checked by this (anything unknown gives the default) rather than as a cell.
+    selection_check: Callable[[Any], dict[str, Any]] | None = None
+    # Columns worked out from the protected rows alone (a life table's cumulative %), named by their
+    # table label: shown in the table and drawn, a function of what is shown, so they give nothing away.
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     # A data function that reads other charts' protected rows (the SPC summary's board) protects
     # them itself: it is handed the request's policy as `policy=`, so the detailed view stays exact.
     protects_itself: bool = False
@@ -159,6 +166,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         return marked(_nothing_to_show(chart, filters, no_rows), policy)
     shown = protect(raw, fields, policy)
+    if chart.derive is not None:
+        shown = chart.derive(shown)
     drawn = chart.figure(figures.plain_text(shown), filters)  # text from the data drawn as text, never markup
     if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
         drawn = all_suppressed(drawn.note)
@@ -304,7 +313,7 @@ def trend_span(filters: Filters, bounds: tuple[date, date] | None) -> Filters:
     period is shaded on the chart and its cards summarise it.
     """
     first = bounds[0] if bounds and bounds[0] <= filters.period.end else filters.period.start
-    return Filters(filters.age_band, Period(first, filters.period.end), filters.grain, filters.site)  # never a month before the data
+    return replace(filters, period=Period(first, filters.period.end))  # never a month before the data
 
 
 def prefetch_trends(db: Database, filters: Filters, metrics: Sequence[Metric]) -> None:
@@ -336,10 +345,21 @@ def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:
                      else SPAN_EARLIER)
         notes.append("; ".join(c.title + (RECALCULATED if c.recalculate else "")
                                for c in changes if b <= c.month <= bucket_end(b, filters.grain)))
-    frame = frame.assign(period=labels, span=parts, change=notes)
+    # Only the columns its fields read (a query holds up to 25): every later step copies the frame.
+    columns = {name: frame[name].array for name in _trend_columns(metric.key) if name in frame}
+    columns.update(period=labels, span=parts, change=notes)
     if metric.base:
-        frame = frame.assign(records=frame[metric.base])
-    return frame
+        columns["records"] = frame[metric.base].array
+    return pd.DataFrame(columns)
+
+
+@lru_cache(maxsize=None)
+def _trend_columns(key: str) -> tuple[str, ...]:
+    """Return the query columns a metric's trend rows keep: the bucket and what its fields and base read."""
+    metric = METRICS[key]
+    made = {"period", "span", "change", "records"}
+    read = [n for f in trend_fields(key) for n in (f.name, f.num, f.den, *(f.reference or ())) if n and n not in made]
+    return tuple(dict.fromkeys(["bucket", *read, *([metric.base] if metric.base else [])]))
 
 
 def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: str | None = None) -> TrendReading:
