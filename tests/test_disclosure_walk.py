@@ -51,6 +51,9 @@ from dashboard.settings import AGE_BANDS, GRAINS
 
 THRESHOLD = 8
 POLICY = Policy(THRESHOLD, "national", 5)
+
+pytestmark = pytest.mark.slow  # every chart, card and download for every band and grain: the fast lane skips it
+
 ONE_MONTH = Period.from_months("2025-06", "2025-06")
 A_YEAR = Period.from_months("2025-01", "2025-12")
 VIEWS = tuple(
@@ -70,6 +73,7 @@ NUMERIC_LABELS = {
     "hour": "hour of the day, a category",
     "beds": "commissioned beds: capacity, not people",
     "available_bed_days": "commissioned bed days: capacity, not people",
+    "residents": "residents from the population table (mid-year estimates): not people in crisis",
     "day_to": "days after a Journeys index event: the time axis of a life table, not people",
 }
 
@@ -431,6 +435,19 @@ RECOMMENDED: dict[str, dict[str, dict[str, Any]]] = {
     "pos-intoxication": {"detentions": COLUMN},
     "pos-ethnicity": {"detentions": COLUMN},
     "pos-repeat": {"people": COLUMN, "detentions": COLUMN},  # (detentions: when the chart shows them)
+    "pos-assessment-hours": {"detentions": {"partition": True, "parts": (
+        "assess_0_1", "assess_1_2", "assess_2_3", "assess_3_6", "assess_6_12", "assess_12_24", "assess_over_24",
+        "assess_not_recorded")}, **{c: COLUMN for c in ("assess_0_1", "assess_1_2", "assess_2_3", "assess_3_6",
+                                                          "assess_6_12", "assess_12_24", "assess_over_24",
+                                                          "assess_not_recorded")}},
+    "pos-detained-hours": {"detentions": {"partition": True, "parts": (
+        "held_0_6", "held_6_12", "held_12_24", "held_24_36", "held_over_36", "held_not_recorded")},
+        **{c: COLUMN for c in ("held_0_6", "held_6_12", "held_12_24", "held_24_36", "held_over_36",
+                               "held_not_recorded")}},
+    "pos-under18-places": {"detentions": COLUMN},
+    "pos-age-rates": {"detentions": COLUMN},
+    "pos-ethnicity-rates": {"detentions": COLUMN},
+    "pos-ethnicity-ratio": {"detentions": COLUMN},
     "ip-admissions-source": {"admissions": {"partition": True, "parts": ("informal", "detained")},
                              "informal": COLUMN, "detained": COLUMN},
     "ip-ward-occupancy": {"bed_days": COLUMN},
