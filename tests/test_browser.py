@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -29,6 +30,8 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
+
+pytestmark = pytest.mark.browser
 
 PAGES = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed-transfers", "/recovery", "/spc-summary")
 VIEW = "?age_band=all&start=2025-01&end=2025-12&grain=month"
@@ -247,3 +250,38 @@ def test_table_view_and_csv_download_buttons_work(server, browser):
     assert "Site" in by_id('{"chart":"uec-sites","type":"chart-table"}').text
     assert by_id('{"chart":"uec-sites","type":"chart-toggle"}').get_attribute("aria-pressed") == "true"
     assert problems(browser) == []
+
+
+AXE = Path(__file__).resolve().parents[1] / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+OPEN_EVERY_TABLE = """
+document.querySelectorAll('[id*="chart-toggle"]').forEach(b => {
+    if (b.getAttribute('aria-pressed') !== 'true') { b.click(); }
+});
+"""
+
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => ({
+    id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))
+}))));
+"""
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_serious_or_critical_violation_with_tables_open(server, browser, path):
+    if not AXE.is_file():
+        raise RuntimeError(f"axe-core is missing: run `npm install --prefix .ci/node` ({AXE})")
+    browser.get(server + path + VIEW)
+    settle(browser)
+    browser.execute_script(OPEN_EVERY_TABLE)
+    WebDriverWait(browser, 20).until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('[id*=\"chart-toggle\"]')]"
+        ".every(b => b.getAttribute('aria-pressed') === 'true')"))
+    browser.execute_script(AXE.read_text())
+    browser.set_script_timeout(60)
+    violations = browser.execute_async_script(RUN_AXE)
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    # Landmarks and the document language are pinned too: they were found wanting before.
+    assert not [v for v in violations if v["id"] in ("landmark-unique", "landmark-no-duplicate-contentinfo")], violations
