@@ -34,6 +34,7 @@ from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
 
 # The note of a card whose metric has no value for the chosen age band (Metric.shown_for).
 ALL_AGES_ONLY = "Shown for all ages only"
+NOT_SPLIT_BY_AGE = "Capacity is not split by age band"
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,9 @@ def _change(metric: Metric, now, before, has_previous: bool) -> str:
         if before == 0:
             return f"{arrow} from 0 in previous period"
         return f"{arrow} {abs(diff) / before * 100:.1f}% on previous period ({before:,})"
-    return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period"
+    if metric.kind == "median":  # the previous value too, as the other cards give it
+        return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period ({format_value(before, metric.unit)})"
+    return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period ({before:,.1f})"
 
 
 _ICON = {
@@ -251,8 +254,8 @@ def headline(card: Card, shown: list[Any], has_previous: bool, filters: Filters,
     """
     metric = card.definition
     if not metric.shown_for(filters.age_band):
-        return CardValue(metric.key, metric.label, None, None, _change(metric, None, None, has_previous),
-                         None, None, ALL_AGES_ONLY)
+        # Not "suppressed or no data": under an age band the figure does not exist.
+        return CardValue(metric.key, metric.label, None, None, NOT_SPLIT_BY_AGE, None, None, ALL_AGES_ONLY)
     value, previous = shown[0], shown[1]
     return CardValue(metric.key, metric.label, value, previous, _change(metric, value, previous, has_previous),
                      reading.variation if reading else None, reading.assurance if reading else None, metric.note)
