@@ -49,6 +49,10 @@ class Extracts:
         self.stays: pd.DataFrame = frames["inpatient_stays"]
         self.delays: pd.DataFrame = frames["delayed_transfers"]
         self.cap: pd.DataFrame = frames["ward_capacity"]
+        # The optional reference tables: empty frames of the contract's columns when absent, as the catalog holds them.
+        self.population = _optional(Path(data_dir) / "population", ["year", "age", "sex", "ethnic_group", "people"])
+        self.changes = _optional(Path(data_dir) / "service_changes",
+                                 ["change_id", "starts_on", "title", "metrics", "recalculate", "description"])
         for col in ("delay_start", "delay_end"):
             self.delays[col] = pd.to_datetime(self.delays[col]).astype("datetime64[s]")
         for col in ("valid_from", "valid_to"):
@@ -68,6 +72,11 @@ class Extracts:
 
 
 # --- shared helpers ------------------------------------------------------------------------------
+
+def _optional(folder: Path, columns: list[str]) -> pd.DataFrame:
+    """Return an optional table's rows, or none with its columns when the extracts do not hold it."""
+    return pd.read_parquet(folder) if folder.is_dir() and any(folder.glob("**/*.parquet")) else pd.DataFrame(columns=columns)
+
 
 def _ts(d: date) -> pd.Timestamp:
     return pd.Timestamp(d)
@@ -612,6 +621,38 @@ def s136_repeat_detentions(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     return f.groupby("times").sum().reset_index()
 
 
+def service_changes(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    c = x.changes.sort_values(["starts_on", "change_id"], kind="stable", ignore_index=True)
+    starts = pd.to_datetime(c["starts_on"])
+    return pd.DataFrame({"change_id": c["change_id"], "starts_on": starts.dt.date,
+                         "month": starts.dt.to_period("M").dt.start_time.dt.date, "title": c["title"],
+                         "metrics": c["metrics"], "recalculate": c["recalculate"], "description": c["description"]})
+
+
+def population_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    """Person-months of the band per bucket: each month takes its year's estimate, else the nearest (earlier on a tie)."""
+    pop = x.population
+    years = np.array(sorted(pd.unique(pop["year"])), dtype=np.int64)
+    months = np.arange(np.datetime64(p["period_start"], "M"), np.datetime64(p["period_end"], "M"))
+    keys = months.astype(np.int64)
+    band = pop[(pop["age"] >= p["age_min"]) & (pop["age"] <= p["age_max"])]
+    totals = {name: band.loc[mask].groupby("year")["people"].sum() for name, mask in (
+        ("population_months", np.ones(len(band), bool)), ("population_white_months", band["ethnic_group"] == "white"),
+        ("population_black_months", band["ethnic_group"] == "black"))}
+    columns: dict[str, np.ndarray] = {}
+    for name, by_year in totals.items():
+        if len(years):
+            own = keys // 12 + 1970
+            chosen = years[np.argmin(np.abs(years[None, :] - own[:, None]) * 10_000 + years[None, :], axis=1)]
+            columns[name] = np.array([int(by_year.get(y, 0)) for y in chosen], dtype=np.int64)
+        else:
+            columns[name] = np.zeros(len(keys), dtype=np.int64)
+    frame = pd.DataFrame({"bucket": _bucket_keys(keys, p["grain"], p["period_start"]), **columns})
+    out = frame.groupby("bucket", sort=True).sum().reset_index()
+    out["bucket"] = _bucket_dates(out["bucket"].to_numpy())
+    return out
+
+
 QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
     f.__name__: f for f in (
         ae_by_period, ae_median_by_period, liaison_by_period, s136_by_period, s136_median_by_period,
@@ -621,7 +662,7 @@ QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
         inpatient_admissions_by_source,
         inpatient_length_of_stay, inpatient_ward_occupancy, liaison_by_hour, liaison_by_site, ae_by_hour_weekday,
         ae_by_site, ae_site_counts, ae_mix, pathway_flow, recovery_by_ward_type, recovery_followup_timing,
-        s136_by_ethnicity, s136_outcomes, s136_repeat_detentions)
+        s136_by_ethnicity, s136_outcomes, s136_repeat_detentions, service_changes, population_by_period)
 }
 
 

@@ -1,7 +1,12 @@
-"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics|spc]``.
+"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics|spc|hash-password]``.
 
 With no sub-command it serves the app (generating data first when the data
 folder is empty), which is the README's one start command.
+
+Every command of the project is a sub-command here, and nowhere else parses
+arguments: each sub-parser names the function that runs it (``set_defaults(run=...)``),
+and the commands import their work lazily, so ``--help`` and a quick command never
+load Dash or DuckDB.
 """
 from __future__ import annotations
 
@@ -22,13 +27,20 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
+    """Return the command line's parser: one sub-command per command, each naming its function."""
     settings = get_settings()
-    parser = _OneLineParser(prog="python -m dashboard", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command")
+    root = _OneLineParser(prog="python -m dashboard", description=__doc__.splitlines()[0])
+    sub = root.add_subparsers(dest="command")
 
     serve = sub.add_parser("serve", help="serve the dashboard (the default)")
-    _serve_args(serve, settings.data_dir)
+    serve.add_argument("--data", type=Path, default=settings.data_dir, help="served data folder")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
+    serve.add_argument("--population", type=int, default=1_000_000,
+                       help="people to generate for when the data folder is empty")
+    serve.set_defaults(run=cmd_serve)
 
     gen = sub.add_parser("generate", help="write realistic synthetic extracts")
     gen.add_argument("--out", type=Path, default=settings.data_dir, help="folder to write (default: the data folder)")
@@ -37,19 +49,23 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--years", type=int, default=5)
     gen.add_argument("--end-month", default=None, help="last complete month YYYY-MM (default: last month)")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(run=cmd_generate)
 
     val = sub.add_parser("validate", help="check a folder of extracts against the data contract")
     val.add_argument("dir", type=Path)
+    val.set_defaults(run=cmd_validate)
 
     load = sub.add_parser("load", help="validate, then atomically replace the served data")
     load.add_argument("dir", type=Path)
     load.add_argument("--data", type=Path, default=settings.data_dir, help="served data folder")
+    load.set_defaults(run=cmd_load)
 
     met = sub.add_parser("metrics", help="print every contract metric as JSON (unsuppressed)")
     met.add_argument("--data", type=Path, default=settings.data_dir)
     met.add_argument("--start", help="first month YYYY-MM (default: 12 months before --end)")
     met.add_argument("--end", help="last month YYYY-MM (default: the last month in the data)")
     met.add_argument("--age-band", default=DEFAULT_AGE_BAND, help=f"one of {', '.join(AGE_BANDS)}")
+    met.set_defaults(run=cmd_metrics)
 
     spc = sub.add_parser("spc", help="read CSV 'period,value' on stdin, print its SPC reading as JSON")
     spc.add_argument("--better", choices=("higher", "lower", "neither"), default="neither",
@@ -62,21 +78,58 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"points in a shift (default {settings.spc_shift_run})")
     spc.add_argument("--trend-run", type=int, default=settings.spc_trend_run,
                      help=f"points in a trend (default {settings.spc_trend_run})")
-    return parser
+    spc.set_defaults(run=cmd_spc)
 
-
-def _serve_args(parser: argparse.ArgumentParser, data_dir: Path) -> None:
-    parser.add_argument("--data", type=Path, default=data_dir, help="served data folder")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8050)
-    parser.add_argument("--debug", action="store_true", help="Dash debug mode (never in production)")
-    parser.add_argument("--population", type=int, default=1_000_000,
-                        help="people to generate for when the data folder is empty")
+    pw = sub.add_parser("hash-password",
+                        help="print a password hash for MHFLOW_AUTH_USERS (password on stdin, never an argument)")
+    pw.add_argument("--user", help="print user:hash, ready to paste into MHFLOW_AUTH_USERS")
+    pw.set_defaults(run=cmd_hash_password)
+    return root
 
 
 def _fail(message: str, status: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
     return status
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the app, generating data first when the data folder is empty."""
+    from dashboard.store.loading import ensure_data
+    from dashboard.web.app import run
+    from dashboard.web.security import check_configuration
+
+    check_configuration()  # before minutes of generating data, not after
+    ensure_data(args.data, population=args.population)
+    run(data_dir=args.data, host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate synthetic extracts; return the exit status."""
+    from dashboard.extracts.generate import generate
+
+    counts = generate(args.out, population=args.population, seed=args.seed, years=args.years,
+                      end_month=args.end_month, progress=not args.quiet)
+    for name, rows in counts.items():
+        print(f"{name}: {rows:,} rows")
+    from dashboard.store.db import ensure_catalog
+
+    ensure_catalog(args.out)  # build the query catalog now, so the app starts fast
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Report every broken rule of the contract in a folder of extracts; exit 0 only if there is none."""
+    from dashboard.store.loading import cli_validate
+
+    return cli_validate(args.dir)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Validate a folder of extracts, then swap it in as the served data; return the exit status."""
+    from dashboard.store.loading import cli_load
+
+    return cli_load(args.dir, args.data)
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -107,28 +160,24 @@ def cmd_spc(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    """Generate synthetic extracts; return the exit status."""
-    from dashboard.extracts.generate import generate
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Print a werkzeug hash of a password read from stdin (or the terminal, unechoed); return the exit status."""
+    from werkzeug.security import generate_password_hash
 
-    counts = generate(args.out, population=args.population, seed=args.seed, years=args.years,
-                      end_month=args.end_month, progress=not args.quiet)
-    for name, rows in counts.items():
-        print(f"{name}: {rows:,} rows")
-    from dashboard.store.db import ensure_catalog
+    # The line must read back as one entry of MHFLOW_AUTH_USERS ('alice:<hash>,bob:<hash>'),
+    # and basic auth cannot send a user name holding ':'.
+    if args.user is not None and (not args.user or args.user != args.user.strip() or set(args.user) & {":", ","}):
+        return _fail(f"--user {args.user!r} is not allowed: a user name has no ':', ',' or surrounding spaces")
+    if sys.stdin.isatty():
+        import getpass
 
-    ensure_catalog(args.out)  # build the query catalog now, so the app starts fast
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the app, generating data first when the data folder is empty."""
-    from dashboard.web.app import ensure_data, run
-    from dashboard.web.security import check_configuration
-
-    check_configuration()  # before minutes of generating data, not after
-    ensure_data(args.data, population=args.population)
-    run(data_dir=args.data, host=args.host, port=args.port, debug=args.debug)
+        password = getpass.getpass("Password: ")
+    else:  # never an argument: it would sit in the shell history and the process list
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        return _fail("empty password")
+    hashed = generate_password_hash(password)
+    print(f"{args.user}:{hashed}" if args.user else hashed)
     return 0
 
 
@@ -144,24 +193,8 @@ def _run(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["serve", *argv]
-    args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return cmd_serve(args)
-    if args.command == "generate":
-        return cmd_generate(args)
-    if args.command == "validate":
-        from dashboard.store.loading import cli_validate
-
-        return cli_validate(args.dir)
-    if args.command == "load":
-        from dashboard.store.loading import cli_load
-
-        return cli_load(args.dir, args.data)
-    if args.command == "metrics":
-        return cmd_metrics(args)
-    if args.command == "spc":
-        return cmd_spc(args)
-    return _fail(f"unknown command {args.command}")
+    args = parser().parse_args(argv)
+    return args.run(args)
 
 
 if __name__ == "__main__":

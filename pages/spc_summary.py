@@ -1,7 +1,8 @@
 """SPC summary (/spc-summary): Making Data Count's board table, and did each service change work?
 
-Every figure here is read from the metric's protected trend (``charts.trend_reading_of``),
-the same series as its chart and card: nothing is computed from an exact count.
+Every figure here is read from the metric's trend as the viewer sees it (``charts.trend_reading_of``),
+the same series as its chart and card: in the protected view nothing is computed from an exact
+count; the render path hands the data functions the request's policy (``Chart.protects_itself``).
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from dashboard.store.data import service_changes
 from dashboard.store.db import Database
 from dashboard.web import figures
 from dashboard.web.cards import format_value, metric_cards
-from dashboard.web.charts import APART, Chart, ChartKind, metric_trend, register, trend_fields, trend_rows
+from dashboard.web.charts import (APART, Chart, ChartKind, metric_trend, prefetch_trends, register, trend_fields,
+                                  trend_rows)
 from dashboard.web.components import Page, publish
 from dashboard.web.figures import Drawn
 
@@ -41,10 +43,11 @@ def _text(value: float | None, metric: Metric) -> str:
     return "–" if value is None else format_value(float(value), metric.unit)
 
 
-def board_rows(db: Database, filters: Filters) -> pd.DataFrame:
+def board_rows(db: Database, filters: Filters, policy: Policy | None = None) -> pd.DataFrame:
     """Return MDC's board table: each headline metric's latest value, target, icons, mean and limits (as text)."""
-    policy = Policy.from_settings()
+    policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     targets = get_settings().targets
+    prefetch_trends(db, filters, [m for m in METRICS.values() if m.shown_for(filters.age_band)])
     rows = []
     for metric in METRICS.values():
         if not metric.shown_for(filters.age_band):
@@ -75,15 +78,16 @@ CHANGE_LABELS = ("Service change", "Starts", "Metric", "Limits recalculated", "M
                  "Special cause in the expected direction after it")
 
 
-def change_rows(db: Database, filters: Filters) -> pd.DataFrame:
+def change_rows(db: Database, filters: Filters, policy: Policy | None = None) -> pd.DataFrame:
     """Return each service change with, for each metric it names, the means before and after and the verdict.
 
     Monthly, over the data up to the period's end, from the protected values. The verdict reads
     the chart without that change's recalculation, so a shift after it shows against the limits
     from before: 'Yes' names the first month of a special cause in the measure's better direction.
     """
-    policy = Policy.from_settings()
+    policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     monthly = replace(filters, grain="month")
+    prefetch_trends(db, monthly, [m for m in METRICS.values() if m.shown_for(filters.age_band)])
     rows = []
     for change in service_changes(db):
         keys = list(METRICS) if "all" in change.metrics else [k for k in change.metrics if k in METRICS]
@@ -131,7 +135,7 @@ def table_chart(chart_id: str, title: str, data, columns: tuple[str, ...], label
 
     return Chart(id=chart_id, kind=ChartKind.BREAKDOWN, title=title, data=data, queries=ALL_QUERIES,
                  fields=tuple(Field(c, label) for c, label in zip(columns, labels)), figure=figure,
-                 description=description, empty_text=empty_text)
+                 description=description, empty_text=empty_text, protects_itself=True)
 
 
 BOARD = table_chart(

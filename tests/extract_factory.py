@@ -17,20 +17,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.extracts.schema import ALL_EXTRACTS as EXTRACTS
+from dashboard.extracts.schema import ALL_EXTRACTS as EXTRACTS, arrow_types
+from dashboard.extracts.validate import Problem
 
 TODAY = date(2025, 6, 30)
 
 Rows = dict[str, list[dict[str, Any]]]
-
-_ARROW_TYPES = {
-    "string": pa.string(),
-    "code": pa.string(),
-    "integer": pa.int32(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-}
 
 
 def ts(text: str) -> datetime:
@@ -147,7 +139,7 @@ def arrow_table(extract: str, rows: list[dict[str, Any]]) -> pa.Table:
     fields = []
     for name in names:
         known = name in contract.column_names
-        fields.append(pa.field(name, _ARROW_TYPES[contract.column(name).type] if known else pa.string()))
+        fields.append(pa.field(name, arrow_types()[contract.column(name).type] if known else pa.string()))
     schema = pa.schema(fields)
     return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
 
@@ -210,20 +202,8 @@ def write_csv(root: Path, rows: Rows | None = None) -> Path:
 #
 # Each case builds a data folder from the good rows with one thing wrong, and
 # says exactly which problems the validator must report. Tests of validation
-# and of loading both run the whole corpus.
-
-
-@dataclass(frozen=True)
-class Expected:
-    """A problem the validator must report: rule and hint are matched as substrings."""
-
-    extract: str
-    file: str
-    column: str
-    rule: str
-    rows: int = 0
-    examples: tuple[str, ...] = ()
-    hint: str = ""
+# and of loading both run the whole corpus. An expected problem is the validator's own
+# Problem, its rule and hint matched as substrings (tests.test_validate.matches).
 
 
 @dataclass(frozen=True)
@@ -232,7 +212,7 @@ class Case:
 
     id: str
     build: Callable[[Path], object]
-    expected: tuple[Expected, ...]
+    expected: tuple[Problem, ...]
 
 
 def row(rows: Rows, extract: str, key: str) -> dict[str, Any]:
@@ -423,98 +403,98 @@ AE_C, LR_C, S136_C, IP_C, DT_C, WC_C = (f"{n}/{n}.csv" for n in (AE, LR, S136, I
 
 BAD_CASES: tuple[Case, ...] = (
     Case("missing_column", _parquet_with(_drop_column(AE, "site")),
-         (Expected(AE, AE_P, "site", "required column must be present"),)),
+         (Problem(AE, AE_P, "site", "required column must be present"),)),
     Case("column_name_case", _csv_with(_rename_column(IP, "age", "Age")),
-         (Expected(IP, IP_C, "age", "required column must be present", hint="found 'Age'"),)),
+         (Problem(IP, IP_C, "age", "required column must be present", hint="found 'Age'"),)),
     Case("wrong_type_age_string", _retype(AE, "age", pa.string(), str),
-         (Expected(AE, AE_P, "age", "type must be an integer type (found VARCHAR)", 6),)),
+         (Problem(AE, AE_P, "age", "type must be an integer type (found VARCHAR)", 6),)),
     Case("wrong_type_timestamp_string", _retype(S136, "detained_at", pa.string(), str),
-         (Expected(S136, S136_P, "detained_at", "type must be TIMESTAMP without time zone (found VARCHAR)", 4),)),
+         (Problem(S136, S136_P, "detained_at", "type must be TIMESTAMP without time zone (found VARCHAR)", 4),)),
     Case("wrong_type_timestamp_with_zone", _retype(LR, "referred_at", pa.timestamp("us", tz="UTC"), lambda v: v),
-         (Expected(LR, LR_P, "referred_at",
+         (Problem(LR, LR_P, "referred_at",
                    "type must be TIMESTAMP without time zone (found TIMESTAMP WITH TIME ZONE)", 4),)),
     Case("wrong_type_age_float", _retype(DT, "age", pa.float64(), float),
-         (Expected(DT, DT_P, "age", "type must be an integer type (found DOUBLE)", 3),)),
+         (Problem(DT, DT_P, "age", "type must be an integer type (found DOUBLE)", 3),)),
     Case("csv_unparseable_timestamp", _csv_with(_set(LR, "LR0002", referred_at="05/01/2025 23:00")),
-         (Expected(LR, LR_C, "referred_at", "must be a timestamp YYYY-MM-DD HH:MM[:SS]", 1, ("LR0002",)),)),
+         (Problem(LR, LR_C, "referred_at", "must be a timestamp YYYY-MM-DD HH:MM[:SS]", 1, ("LR0002",)),)),
     Case("csv_timestamp_with_offset", _csv_with(_set(AE, "AE0003", arrival_at="2025-02-10T08:00:00+01:00")),
-         (Expected(AE, AE_C, "arrival_at", "must be a timestamp", 1, ("AE0003",)),)),
+         (Problem(AE, AE_C, "arrival_at", "must be a timestamp", 1, ("AE0003",)),)),
     Case("csv_invalid_date", _csv_with(_set(DT, "DT0001", delay_start="2025-02-30")),
-         (Expected(DT, DT_C, "delay_start", "must be a date YYYY-MM-DD", 1, ("DT0001",)),)),
+         (Problem(DT, DT_C, "delay_start", "must be a date YYYY-MM-DD", 1, ("DT0001",)),)),
     Case("csv_decimal_integer", _csv_with(_set(WC, "Elm", beds="20.5")),
-         (Expected(WC, WC_C, "beds", "must be a whole number", 1, ("Elm",)),)),
+         (Problem(WC, WC_C, "beds", "must be a whole number", 1, ("Elm",)),)),
     Case("csv_boolean_junk", _csv_with(_both(_set(S136, "S0003", extended="yes"), _set(S136, "S0001", extended="Y"))),
-         (Expected(S136, S136_C, "extended", "must be true/false or 1/0", 2, ("S0001", "S0003")),)),
+         (Problem(S136, S136_C, "extended", "must be true/false or 1/0", 2, ("S0001", "S0003")),)),
     Case("null_required", _parquet_with(_set(S136, "S0003", conveyance=None)),
-         (Expected(S136, S136_P, "conveyance", "must not be null", 1, ("S0003",)),)),
+         (Problem(S136, S136_P, "conveyance", "must not be null", 1, ("S0003",)),)),
     Case("csv_empty_required", _csv_with(_both(_set(AE, "AE0005", site=""), _set(AE, "AE0002", site=None))),
-         (Expected(AE, AE_C, "site", "must not be null", 2, ("AE0002", "AE0005")),)),
+         (Problem(AE, AE_C, "site", "must not be null", 2, ("AE0002", "AE0005")),)),
     Case("unknown_code", _parquet_with(_set(AE, "AE0004", presentation="eating_disorder")),
-         (Expected(AE, AE_P, "presentation", "must be one of: self_harm, suicidal_ideation", 1, ("AE0004",),
+         (Problem(AE, AE_P, "presentation", "must be one of: self_harm, suicidal_ideation", 1, ("AE0004",),
                    hint="found 'eating_disorder'"),)),
     Case("case_variant_code", _parquet_with(_both(_set(IP, "IP0004", sex="Female"), _set(IP, "IP0002", sex="Other"))),
-         (Expected(IP, IP_P, "sex", "must be one of: female, male, other, not_known", 2, ("IP0002", "IP0004"),
+         (Problem(IP, IP_P, "sex", "must be one of: female, male, other, not_known", 2, ("IP0002", "IP0004"),
                    hint="codes are lower snake case"),)),
     Case("negative_age", _parquet_with(_set(S136, "S0002", age=-1)),
-         (Expected(S136, S136_P, "age", "must be between 0 and 120", 1, ("S0002",)),)),
+         (Problem(S136, S136_P, "age", "must be between 0 and 120", 1, ("S0002",)),)),
     Case("absurd_age", _csv_with(_set(AE, "AE0003", age=250)),
-         (Expected(AE, AE_C, "age", "must be between 0 and 120", 1, ("AE0003",)),)),
+         (Problem(AE, AE_C, "age", "must be between 0 and 120", 1, ("AE0003",)),)),
     Case("departure_before_arrival", _parquet_with(_set(AE, "AE0001", departure_at=ts("2025-01-03 09:00"))),
-         (Expected(AE, AE_P, "departure_at", "departure_at >= arrival_at", 1, ("AE0001",)),)),
+         (Problem(AE, AE_P, "departure_at", "departure_at >= arrival_at", 1, ("AE0001",)),)),
     Case("assessment_before_referral", _parquet_with(_set(LR, "LR0001", assessed_at=ts("2025-01-03 10:00"))),
-         (Expected(LR, LR_P, "assessed_at", "assessed_at >= referred_at", 1, ("LR0001",)),)),
+         (Problem(LR, LR_P, "assessed_at", "assessed_at >= referred_at", 1, ("LR0001",)),)),
     Case("s136_ended_before_detained", _parquet_with(_set(S136, "S0001", ended_at=ts("2025-01-10 20:00"))),
-         (Expected(S136, S136_P, "ended_at", "ended_at >= detained_at", 1, ("S0001",)),)),
+         (Problem(S136, S136_P, "ended_at", "ended_at >= detained_at", 1, ("S0001",)),)),
     Case("discharge_before_admission", _csv_with(_set(IP, "IP0001", discharged_at=ts("2025-01-05 10:00"))),
-         (Expected(IP, IP_C, "discharged_at", "discharged_at >= admitted_at", 1, ("IP0001",)),)),
+         (Problem(IP, IP_C, "discharged_at", "discharged_at >= admitted_at", 1, ("IP0001",)),)),
     Case("delay_end_before_start", _parquet_with(_set(DT, "DT0001", delay_end=d("2025-02-01"))),
-         (Expected(DT, DT_P, "delay_end", "delay_end >= delay_start", 1, ("DT0001",)),)),
+         (Problem(DT, DT_P, "delay_end", "delay_end >= delay_start", 1, ("DT0001",)),)),
     Case("delay_for_missing_stay", _parquet_with(_set(DT, "DT0003", stay_id="IP9999")),
-         (Expected(DT, DT_P, "stay_id", "must exist in inpatient_stays.stay_id", 1, ("DT0003",)),)),
+         (Problem(DT, DT_P, "stay_id", "must exist in inpatient_stays.stay_id", 1, ("DT0003",)),)),
     Case("delay_for_deleted_stay", _csv_with(_both(_delete_row(IP, "IP0004"))),
-         (Expected(DT, DT_C, "stay_id", "must exist in inpatient_stays.stay_id", 1, ("DT0001",)),)),
+         (Problem(DT, DT_C, "stay_id", "must exist in inpatient_stays.stay_id", 1, ("DT0001",)),)),
     Case("duplicate_ids", _parquet_with(_duplicate(LR, "LR0002")),
-         (Expected(LR, LR_P, "referral_id", "must be unique", 2, ("LR0002",)),)),
+         (Problem(LR, LR_P, "referral_id", "must be unique", 2, ("LR0002",)),)),
     Case("ids_duplicated_across_files", _ids_across_files,
-         (Expected(AE, f"{AE}/part-0.parquet, {AE}/part-1.parquet", "attendance_id", "must be unique", 2,
+         (Problem(AE, f"{AE}/part-0.parquet, {AE}/part-1.parquet", "attendance_id", "must be unique", 2,
                    ("AE0004",)),)),
-    Case("empty_file", _empty_file, (Expected(WC, WC_P, "", "file must not be empty (0 bytes)"),)),
-    Case("csv_empty_file", _csv_empty_file, (Expected(DT, DT_C, "", "file must not be empty (0 bytes)"),)),
-    Case("zero_rows", _zero_rows, (Expected(S136, f"{S136}/", "", "extract must have at least one row"),)),
-    Case("csv_header_only", _csv_header_only, (Expected(S136, f"{S136}/", "", "extract must have at least one row"),)),
+    Case("empty_file", _empty_file, (Problem(WC, WC_P, "", "file must not be empty (0 bytes)"),)),
+    Case("csv_empty_file", _csv_empty_file, (Problem(DT, DT_C, "", "file must not be empty (0 bytes)"),)),
+    Case("zero_rows", _zero_rows, (Problem(S136, f"{S136}/", "", "extract must have at least one row"),)),
+    Case("csv_header_only", _csv_header_only, (Problem(S136, f"{S136}/", "", "extract must have at least one row"),)),
     Case("truncated_parquet", _truncated,
-         (Expected(IP, IP_P, "", "file must be a readable parquet file"),)),
+         (Problem(IP, IP_P, "", "file must be a readable parquet file"),)),
     Case("corrupt_parquet_pages", _corrupt_pages,
-         (Expected(AE, AE_P, "", "file must be a readable parquet file"),)),
+         (Problem(AE, AE_P, "", "file must be a readable parquet file"),)),
     Case("not_parquet_at_all", _not_parquet,
-         (Expected(S136, S136_P, "", "file must be a readable parquet file"),)),
+         (Problem(S136, S136_P, "", "file must be a readable parquet file"),)),
     Case("csv_semicolon", _csv_semicolon,
-         (Expected(AE, AE_C, "", "csv delimiter must be comma", hint="semicolon"),)),
+         (Problem(AE, AE_C, "", "csv delimiter must be comma", hint="semicolon"),)),
     Case("csv_windows_1252", _csv_cp1252,
-         (Expected(AE, AE_C, "", "csv encoding must be UTF-8", 1, ("line 3",), hint="not UTF-8"),)),
+         (Problem(AE, AE_C, "", "csv encoding must be UTF-8", 1, ("line 3",), hint="not UTF-8"),)),
     Case("csv_ragged_row", _csv_ragged_row,
-         (Expected(LR, LR_C, "", "csv rows must be parseable", 1, ("line 3",)),)),
+         (Problem(LR, LR_C, "", "csv rows must be parseable", 1, ("line 3",)),)),
     Case("future_timestamp", _parquet_with(_set(IP, "IP0003", followed_up_at=ts("2025-07-01 00:00"))),
-         (Expected(IP, IP_P, "followed_up_at", "must not be after the end of today (2025-06-30)", 1, ("IP0003",)),)),
+         (Problem(IP, IP_P, "followed_up_at", "must not be after the end of today (2025-06-30)", 1, ("IP0003",)),)),
     Case("future_date", _csv_with(_set(DT, "DT0002", delay_start=d("2025-07-01"))),
-         (Expected(DT, DT_C, "delay_start", "must not be after today (2025-06-30)", 1, ("DT0002",)),)),
-    Case("missing_extract_folder", _missing_folder, (Expected(WC, f"{WC}/", "", "extract folder must exist"),)),
+         (Problem(DT, DT_C, "delay_start", "must not be after today (2025-06-30)", 1, ("DT0002",)),)),
+    Case("missing_extract_folder", _missing_folder, (Problem(WC, f"{WC}/", "", "extract folder must exist"),)),
     Case("extract_folder_without_files", _no_files,
-         (Expected(LR, f"{LR}/", "", "extract folder must hold *.parquet or *.csv files"),)),
+         (Problem(LR, f"{LR}/", "", "extract folder must hold *.parquet or *.csv files"),)),
     Case("mixed_parquet_and_csv", _mixed_formats,
-         (Expected(WC, f"{WC}/", "", "extract folder must not mix parquet and CSV files"),)),
+         (Problem(WC, f"{WC}/", "", "extract folder must not mix parquet and CSV files"),)),
     Case("second_file_other_schema", _second_file_other_schema,
-         (Expected(IP, f"{IP}/part-1.parquet", "followed_up_at", "required column must be present"),
-          Expected(IP, f"{IP}/part-1.parquet", "followed_up_at",
+         (Problem(IP, f"{IP}/part-1.parquet", "followed_up_at", "required column must be present"),
+          Problem(IP, f"{IP}/part-1.parquet", "followed_up_at",
                    f"all files of an extract must have the same columns and types as {IP}/part-0.parquet",
                    hint="followed_up_at missing"))),
     Case("beds_zero", _parquet_with(_set(WC, "Elm", beds=0)),
-         (Expected(WC, WC_P, "beds", "must be at least 1", 1, ("Elm",)),)),
+         (Problem(WC, WC_P, "beds", "must be at least 1", 1, ("Elm",)),)),
     Case("valid_to_before_valid_from", _parquet_with(_set(WC, "Oak", valid_to=d("2024-03-01"))),
-         (Expected(WC, WC_P, "valid_to", "valid_to >= valid_from", 1, ("Oak",)),)),
+         (Problem(WC, WC_P, "valid_to", "valid_to >= valid_from", 1, ("Oak",)),)),
     Case("several_rules_at_once", _parquet_with(_both(
             _set(AE, "AE0002", age=130, sex="F"), _set(AE, "AE0006", age=-3), _set(S136, "S0004", outcome="home"))),
-         (Expected(AE, AE_P, "age", "must be between 0 and 120", 2, ("AE0002", "AE0006")),
-          Expected(AE, AE_P, "sex", "must be one of", 1, ("AE0002",), hint="found 'F'"),
-          Expected(S136, S136_P, "outcome", "must be one of", 1, ("S0004",)))),
+         (Problem(AE, AE_P, "age", "must be between 0 and 120", 2, ("AE0002", "AE0006")),
+          Problem(AE, AE_P, "sex", "must be one of", 1, ("AE0002",), hint="found 'F'"),
+          Problem(S136, S136_P, "outcome", "must be one of", 1, ("S0004",)))),
 )

@@ -21,7 +21,8 @@ from dashboard.web.charts import CHARTS, ChartKind, Rendered, render
 from dashboard.store.db import Database, load_sql
 from dashboard.core.disclosure import SUPPRESSED, Policy, plottable
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import METRICS, compute_metrics
+from dashboard.core.metrics import METRICS
+from dashboard.store.cli_metrics import compute_metrics
 
 THRESHOLD = 8  # the default suppression threshold the tests run under
 QUERY_PARAMS = {"period_start", "period_end", "age_min", "age_max", "grain"}

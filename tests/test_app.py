@@ -197,7 +197,8 @@ def test_every_chart_renders_for_a_year_and_a_narrow_band(app, app_db):
 def test_cards_from_monthly_sums_equal_the_period_metrics(app_db):
     from dashboard.web.cards import card_values, metric_cards
     from dashboard.core.disclosure import Policy
-    from dashboard.core.metrics import METRICS, compute_metrics
+    from dashboard.core.metrics import METRICS
+    from dashboard.store.cli_metrics import compute_metrics
 
     filters = Filters("18-25", Period.from_months("2024-07", "2025-06"))
     exact = compute_metrics(app_db, filters)

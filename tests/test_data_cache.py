@@ -85,3 +85,56 @@ def test_a_failed_query_reaches_every_waiter_and_is_not_cached():
     db.fail = False
     assert cached_query(db, "q", {"x": 1}).loc[0, "n"] == 1
     assert db.calls == 2
+
+
+SUMMED = ("ae_by_period", "liaison_by_period", "s136_by_period", "s136_under18_by_period", "admissions_by_period",
+          "bed_days_by_period", "delayed_days_by_period", "delays_by_org_by_period", "discharges_by_period",
+          "population_by_period")
+
+
+@pytest.mark.parametrize("grain", ["quarter", "fy", "period"])
+def test_a_quarter_or_a_year_is_the_sum_of_its_months_exactly_as_duckdb_buckets_them(app_db, grain):
+    """by_period sums its monthly answer into buckets; DuckDB's own bucketed answer must be the same rows."""
+    from datetime import date
+
+    from dashboard.core.filters import Filters
+    from dashboard.core.periods import Period
+    from dashboard.store.data import by_period, cached_query, complete_buckets
+
+    # Periods that start and end mid-quarter and mid-year, and one before the data begins.
+    periods = [Period(date(2024, 2, 1), date(2026, 9, 1)), Period(date(2025, 5, 1), date(2025, 8, 1)),
+               Period(date(2019, 11, 1), date(2026, 12, 1))]
+    for name in SUMMED:
+        for period in periods:
+            for band in ("all", "0-17", "65+"):
+                filters = Filters(band, period, "month")  # 'period' is a query grain, not a filter's
+                summed = by_period(app_db, name, filters, grain)
+                direct = complete_buckets(cached_query(app_db, name, filters.sql_params(grain)), period, grain)
+                pd.testing.assert_frame_equal(summed, direct, check_dtype=True, obj=f"{name} {band} {period}")
+                assert len(summed) >= 1
+
+
+def test_a_months_counts_do_not_depend_on_the_period_asked_so_the_whole_datas_answer_is_sliced(app_db):
+    """by_period slices one answer over all the data's months; DuckDB's answer for the period itself must match."""
+    from datetime import date
+
+    from dashboard.core.filters import Filters
+    from dashboard.core.periods import Period, add_months
+    from dashboard.store.data import SLICED_QUERIES, by_period, cached_query, complete_buckets, data_bounds
+
+    first, last = data_bounds(app_db)
+    periods = [Period(add_months(first, 3), add_months(last, -4)), Period(add_months(last, -11), last),
+               Period(first, add_months(first, 5)), Period(last, last), Period(date(2025, 3, 1), date(2025, 3, 1))]
+    assert set(SLICED_QUERIES) <= set(SUMMED) | {"ae_median_by_period", "s136_median_by_period",
+                                                 "discharges_median_by_period"}
+    for name in sorted(SLICED_QUERIES):
+        for period in periods:
+            for band in ("all", "0-17", "65+"):
+                filters = Filters(band, period, "month")
+                sliced = by_period(app_db, name, filters)
+                direct = complete_buckets(cached_query(app_db, name, filters.sql_params()), period, "month")
+                pd.testing.assert_frame_equal(sliced, direct, check_dtype=True, obj=f"{name} {band} {period}")
+                for grain in ("quarter", "fy", "period"):  # other grains are summed (counts) or asked (medians)
+                    other = by_period(app_db, name, filters, grain)
+                    direct = complete_buckets(cached_query(app_db, name, filters.sql_params(grain)), period, grain)
+                    pd.testing.assert_frame_equal(other, direct, check_dtype=True, obj=f"{name} {band} {period} {grain}")

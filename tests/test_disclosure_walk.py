@@ -269,19 +269,25 @@ def card_columns(keys: Iterable[str]) -> list[tuple[str, str, str | None]]:
     return [(METRICS[k].kind, METRICS[k].value, METRICS[k].denominator) for k in keys]
 
 
-def reshuffled_months(months: pd.DataFrame, keys: tuple[str, ...], shift: int) -> pd.DataFrame:
+def reshuffled_months(months: pd.DataFrame, keys: tuple[str, ...], shift: int, period) -> pd.DataFrame:
     """Return the cards' monthly rows with hidden monthly values changed, every period total kept.
 
-    The cards add months up to the headline (previous and current period, equal lengths, in one
-    frame), so a hidden month may only change against another hidden month of the same period:
-    one gains what the other loses. Monthly medians on too few records change freely.
+    The cards add months up to the headline (the previous and the current period, in one frame
+    that may start earlier, with the monthly trend's history), so a hidden month may only change
+    against another hidden month of the same period: one gains what the other loses. Months
+    before the previous period are a block of their own. Monthly medians on too few records
+    change freely.
     """
     out = months.copy().reset_index(drop=True)
-    half = len(out) // 2
+    buckets = list(out["bucket"])
+    starts = (period.previous().start, period.start)
+    blocks = [[i for i, b in enumerate(buckets) if b < starts[0]],
+              [i for i, b in enumerate(buckets) if starts[0] <= b < starts[1]],
+              [i for i, b in enumerate(buckets) if b >= starts[1]]]
     for kind, value, den in card_columns(keys):
         if value not in out:  # a median of its own query: perturbed_medians
             continue
-        for block in (range(0, half), range(half, len(out))):
+        for block in blocks:
             if kind == "median":
                 for i in block:
                     if _int(out.at[i, den]) < THRESHOLD and not pd.isna(out.at[i, value]):
@@ -355,8 +361,8 @@ def test_every_pages_cards_show_nothing_small_and_depend_on_nothing_hidden(page_
         for shift in (1, 2):
             with monkeypatch.context() as patch:
                 patch.setattr(cards_module, "side_by_side_buckets",  # the cards' months, both periods
-                              lambda frames, _s=shift, _k=page.card_keys:
-                              reshuffled_months(side_by_side_buckets(frames), _k, _s))
+                              lambda frames, _s=shift, _k=page.card_keys, _p=filters.period:
+                              reshuffled_months(side_by_side_buckets(frames), _k, _s, _p))
                 patch.setattr(cards_module, "by_period",
                               lambda db, name, f, grain=None, _s=shift: perturbed_medians(db, name, f, grain, _s))
                 after = card_fingerprint(app_db, filters, page.cards)

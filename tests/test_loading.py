@@ -10,8 +10,9 @@ import duckdb
 import pytest
 
 import dashboard.store.loading as loading
-from dashboard.store.loading import ANCHORS, LoadError, cli_load, load
-from dashboard.extracts.schema import DUCKDB_TYPES, EXTRACTS
+from dashboard.store.loading import LoadError, cli_load, load
+from dashboard.extracts.schema import ALL_EXTRACTS, ANCHORS, DUCKDB_TYPES, EXTRACTS
+from dashboard.store.db import ensure_catalog
 from tests.extract_factory import BAD_CASES, TODAY, Case, good_rows, row, write_csv, write_parquet
 from tests.test_validate import assert_problems
 
@@ -113,6 +114,31 @@ def test_csv_load_converts_to_contract_types_in_order(tmp_path: Path) -> None:
         anchor, tie = ANCHORS[name]
         values = con.execute(f'SELECT "{anchor}", "{tie}" FROM read_parquet($f)', {"f": path}).fetchall()
         assert values == sorted(values), f"{name} not sorted by {anchor}"
+
+
+def test_every_extract_has_one_order_of_its_own_columns() -> None:
+    assert ANCHORS.keys() == ALL_EXTRACTS.keys()
+    for name, order in ANCHORS.items():
+        assert order and set(order) <= set(ALL_EXTRACTS[name].column_names), name
+
+
+def test_the_load_and_the_catalog_write_one_order_ward_capacity_by_ward(tmp_path: Path) -> None:
+    # The good rows list the wards Willow, Oak (2024), Oak (2025), Elm: by neither ward nor date.
+    source = write_parquet(tmp_path / "incoming")
+    served = tmp_path / "srv" / "data"
+    load(source, served, TODAY)
+    written = duckdb.connect().execute("SELECT ward, valid_from FROM read_parquet($f)",
+                                       {"f": str(served / "ward_capacity" / "part-0.parquet")}).fetchall()
+    # A ward's rows together in the order they took effect, as the generator writes them.
+    assert [ward for ward, _ in written] == ["Elm", "Oak", "Oak", "Willow"] and written[1][1] < written[2][1]
+    catalog = duckdb.connect(str(ensure_catalog(served)), read_only=True)
+    try:
+        for name in EXTRACTS:
+            stored = catalog.execute(f"SELECT {', '.join(ANCHORS[name])} FROM {name}").fetchall()
+            assert stored == sorted(stored), name
+        assert catalog.execute("SELECT ward, valid_from FROM ward_capacity").fetchall() == written
+    finally:
+        catalog.close()
 
 
 def test_load_drops_extra_and_partition_columns(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from dashboard.store.data import clear_cache
 from dashboard.store.db import Database
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import METRICS, compute_metrics
+from dashboard.core.metrics import METRICS
+from dashboard.store.cli_metrics import compute_metrics
 from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 

@@ -18,7 +18,7 @@ from dashboard.store.data import clear_cache, flow_table
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Policy
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import compute_metrics
+from dashboard.store.cli_metrics import compute_metrics
 from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 from tests.pagecheck import (chart_ids, check_cards, check_drawn, check_draws, check_message_or_figure,

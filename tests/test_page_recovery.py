@@ -11,7 +11,7 @@ from dashboard.store.data import by_period, clear_cache
 from dashboard.store.db import Database
 from dashboard.core.disclosure import Policy
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import compute_metrics
+from dashboard.store.cli_metrics import compute_metrics
 from dashboard.core.periods import Period
 from tests.builders import row, write_extracts
 from tests.pagecheck import (chart_ids, check_cards, check_draws, check_message_or_figure, check_national_rounding,

@@ -18,7 +18,8 @@ from dashboard.store.data import clear_cache
 from dashboard.store.db import Database
 from dashboard.core.disclosure import SUPPRESSED, Policy
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import METRICS, compute_metrics
+from dashboard.core.metrics import METRICS
+from dashboard.store.cli_metrics import compute_metrics
 from dashboard.core.periods import Period
 from tests.pagecheck import check_drawn
 

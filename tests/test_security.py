@@ -222,13 +222,13 @@ def test_flask_debug_in_the_environment_cannot_turn_debug_on(monkeypatch):
 
 
 def test_the_hash_helper_prints_a_hash_of_the_password_read_from_stdin():
-    run = subprocess.run([sys.executable, "-m", "dashboard.web.security", "hash"], input=PASSWORD + "\n",
+    run = subprocess.run([sys.executable, "-m", "dashboard", "hash-password"], input=PASSWORD + "\n",
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.returncode == 0, run.stderr
     hashed = run.stdout.strip()
     assert PASSWORD not in run.stdout and check_password_hash(hashed, PASSWORD)
     assert AuthConfig.from_env({"MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": f"alice:{hashed}"}).users["alice"] == hashed
-    named = subprocess.run([sys.executable, "-m", "dashboard.web.security", "hash", "--user", "alice"],
+    named = subprocess.run([sys.executable, "-m", "dashboard", "hash-password", "--user", "alice"],
                            input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert named.stdout.startswith("alice:") and check_password_hash(named.stdout.strip()[6:], PASSWORD)
 

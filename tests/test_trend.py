@@ -141,6 +141,29 @@ def test_the_summary_board_and_the_changes_view(pages):
     assert all(v.startswith(("Yes", "No")) for v in changes.table["Special cause in the expected direction after it"])
 
 
+def test_the_spc_summary_is_exact_and_marked_in_the_detailed_view_and_rounded_in_the_protected(pages):
+    from dashboard.core.disclosure import Policy
+    from dashboard.web.charts import DETAILED_MARK, render
+
+    filters = Filters("all", Period(date(2025, 1, 1), date(2025, 12, 1)), "month")
+    protected = render("spc-board", filters).table.set_index("Metric")
+    detailed = render("spc-board", filters, policy=Policy.detailed_view())
+    exact = detailed.table.set_index("Metric")
+    assert detailed.note.startswith(DETAILED_MARK)
+    # A count's latest value: a multiple of 5 under the national rule, the exact count in the detailed view
+    # (the generated data's monthly A&E attendances are in the hundreds, so exact ones are rarely multiples of 5).
+    counts = ["A&E mental health attendances", "Section 136 detentions", "Admissions", "Liaison referrals",
+              "Occupied bed days"]
+    exact_values = [int(str(exact.loc[m, "Value"]).replace(",", "")) for m in counts]
+    for metric, value in zip(counts, exact_values):
+        shown = str(protected.loc[metric, "Value"]).replace(",", "")
+        if shown == "*":
+            assert 1 <= value <= 7, metric
+        else:
+            assert int(shown) % 5 == 0 and abs(int(shown) - value) <= 2, metric
+    assert any(v % 5 for v in exact_values)
+
+
 def test_rare_events_are_a_t_chart_of_the_months_with_one_and_the_last_month(pages, monkeypatch):
     import dataclasses
 

@@ -14,7 +14,6 @@ from tests.extract_factory import (
     BAD_CASES,
     TODAY,
     Case,
-    Expected,
     arrow_table,
     good_rows,
     row,
@@ -25,7 +24,7 @@ from tests.extract_factory import (
 )
 
 
-def matches(problem: Problem, expected: Expected) -> bool:
+def matches(problem: Problem, expected: Problem) -> bool:
     """True when a reported problem is the expected one (rule and hint as substrings)."""
     return (
         problem.extract == expected.extract
@@ -38,7 +37,7 @@ def matches(problem: Problem, expected: Expected) -> bool:
     )
 
 
-def assert_problems(problems: list[Problem], expected: tuple[Expected, ...]) -> None:
+def assert_problems(problems: list[Problem], expected: tuple[Problem, ...]) -> None:
     """Every expected problem is reported, with its message, and nothing else is."""
     report = "\n".join(p.message() for p in problems)
     assert len(problems) == len(expected), f"expected {len(expected)} problems, got:\n{report}"

@@ -6,7 +6,8 @@ notice (the pages show it), never an exception and never SQL text.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlencode
@@ -24,10 +25,8 @@ class Filters:
     grain: str = DEFAULT_GRAIN
 
     def __post_init__(self) -> None:
-        if self.age_band not in AGE_BANDS:
-            raise ValueError(f"unknown age band {self.age_band!r}; choose one of {', '.join(AGE_BANDS)}")
-        if self.grain not in GRAINS:
-            raise ValueError(f"unknown grain {self.grain!r}; choose one of {', '.join(GRAINS)}")
+        _require(self.age_band, AGE_BANDS, "age band")
+        _require(self.grain, GRAINS, "grain")
 
     def sql_params(self, grain: str | None = None) -> dict[str, Any]:
         """Return the DuckDB parameters for this choice; `grain` 'period' gives one row."""
@@ -37,7 +36,7 @@ class Filters:
 
     def with_period(self, period: Period) -> Filters:
         """Return the same choice over another period."""
-        return Filters(self.age_band, period, self.grain)
+        return replace(self, period=period)
 
     def query_string(self) -> str:
         """Return the URL query string that restores this choice."""
@@ -65,20 +64,8 @@ def parse_filters(args: Mapping[str, Any], first_month: date, last_month: date) 
     default_period = last_12_months(last_month)
     default_period = Period(max(default_period.start, first_month), default_period.end)
 
-    band = _one(args.get("age_band"))
-    if band is None or band == "":
-        band = DEFAULT_AGE_BAND
-    elif band not in AGE_BANDS:
-        notices.append(f"Age band '{_short(band)}' is not one of {', '.join(AGE_BANDS)}: showing all ages.")
-        band = DEFAULT_AGE_BAND
-
-    grain = _one(args.get("grain"))
-    if grain is None or grain == "":
-        grain = DEFAULT_GRAIN
-    elif grain not in GRAINS:
-        notices.append(f"Trend grain '{_short(grain)}' is not one of {', '.join(GRAINS)}: showing months.")
-        grain = DEFAULT_GRAIN
-
+    band = _choice(args.get("age_band"), AGE_BANDS, DEFAULT_AGE_BAND, "Age band", "all ages", notices)
+    grain = _choice(args.get("grain"), GRAINS, DEFAULT_GRAIN, "Trend grain", "months", notices)
     start = _month_or_none(args.get("start"), "start", notices)
     end = _month_or_none(args.get("end"), "end", notices)
     start = start or default_period.start
@@ -93,6 +80,23 @@ def parse_filters(args: Mapping[str, Any], first_month: date, last_month: date) 
         notices.append("The period lies outside the data: showing the last 12 months.")
         start, end = default_period.start, default_period.end
     return ParsedFilters(Filters(band, Period(start, end), grain), tuple(notices))
+
+
+def _require(value: str, allowed: Collection[str], name: str) -> None:
+    """Raise ValueError unless `value` is one of `allowed` (code must never build filters off the menu)."""
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+
+
+def _choice(value: Any, allowed: Collection[str], default: str, name: str, shows: str, notices: list[str]) -> str:
+    """Return the chosen value from untrusted input: `default` when none, or (with a notice) when not allowed."""
+    text = _one(value)
+    if text is None or text == "":
+        return default
+    if text not in allowed:
+        notices.append(f"{name} '{_short(text)}' is not one of {', '.join(allowed)}: showing {shows}.")
+        return default
+    return text
 
 
 def _one(value: Any) -> str | None:

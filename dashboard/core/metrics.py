@@ -1,8 +1,9 @@
 """Every metric of the data contract, defined once: what it counts and how it is shown.
 
-A metric is a function of one row of the flow table (``data.flow_table``): the
-same definition gives the headline for the period (grain 'period') and each
-point of a trend (grain month, quarter, financial year).
+A metric is a function of one row of the flow table (``store.data.flow_table``):
+the same definition gives the headline for the period (grain 'period') and each
+point of a trend (grain month, quarter, financial year). The definitions are pure:
+running the queries is the store's (``store.cli_metrics.compute_metrics``).
 """
 from __future__ import annotations
 
@@ -10,11 +11,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import pandas as pd
-
-from dashboard.store.data import PERIOD_QUERIES, flow_table
-from dashboard.store.db import Database
-from dashboard.core.filters import Filters
 from dashboard.core.rates import rate_per_100k, rate_ratio
 
 
@@ -68,12 +64,6 @@ class Metric:
     def base(self) -> str | None:
         """Return the column counting the records behind the figure (None for a count)."""
         return self.value if self.kind in ("rate", "ratio") else self.denominator
-
-    def size(self, row: Mapping[str, Any]) -> int | None:
-        """Return the number of records behind a percentage or median (for suppression); a rate's count."""
-        if self.kind in ("rate", "ratio"):
-            return int(row[self.value])
-        return None if self.denominator is None else int(row[self.denominator])
 
 
 _PER_100K = "per 100,000 residents a year (population table)"
@@ -153,21 +143,3 @@ def metric_values(row: Mapping[str, Any], age_band: str, keys: tuple[str, ...] |
 def empty_metrics() -> dict[str, int | None]:
     """Return every metric for a period with no data: counts 0, everything else null."""
     return {key: 0 if m.kind == "count" else None for key, m in METRICS.items()}
-
-
-def compute_metrics(db: Database, filters: Filters) -> dict[str, int | float | None]:
-    """Return every contract metric for the period and age band, unsuppressed."""
-    table = flow_table(db, filters, grain="period", queries=PERIOD_QUERIES)
-    return metric_values(table.iloc[0].to_dict(), filters.age_band)
-
-
-def metric_series(db: Database, filters: Filters, key: str) -> pd.DataFrame:
-    """Return one metric's trend: bucket, value, and the n behind each point."""
-    metric = METRICS[key]
-    table = flow_table(db, filters, queries=metric.queries)
-    records = table.to_dict("records")
-    return pd.DataFrame({
-        "bucket": table["bucket"],
-        "value": [metric.compute(r, filters.age_band) for r in records],
-        "n": [metric.size(r) for r in records],
-    })

@@ -7,6 +7,8 @@ down once in code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 SEX = ("female", "male", "other", "not_known")
 ETHNIC_GROUP = ("white", "mixed", "asian", "black", "other", "not_stated")
@@ -201,10 +203,10 @@ SERVICE_CHANGES = Extract(
     (
         Column("change_id", "string", unique=True),
         Column("starts_on", "date"),
-        Column("title", "string", max_length=80),
+        Column("title", "string", max_length=TITLE_MAX),
         Column("metrics", "string", metric_list=True),
         Column("recalculate", "boolean"),
-        Column("description", "string", nullable=True, max_length=200),
+        Column("description", "string", nullable=True, max_length=SHOWN_TEXT_MAX),
     ),
     "The partnership's action plan and other changes (optional)",
 )
@@ -232,7 +234,7 @@ EXTRACTS: dict[str, Extract] = {
 OPTIONAL_EXTRACTS: dict[str, Extract] = {e.name: e for e in (POPULATION, SERVICE_CHANGES)}
 ALL_EXTRACTS: dict[str, Extract] = {**EXTRACTS, **OPTIONAL_EXTRACTS}
 
-# DuckDB types used when writing parquet (generator, CSV conversion on load).
+# DuckDB types of each contract type: the catalog's casts and the load's conversion of CSV.
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "code": "VARCHAR",
@@ -242,13 +244,38 @@ DUCKDB_TYPES = {
     "date": "DATE",
 }
 
-# Arrow types for writing parquet exactly as the contract specifies.
-def arrow_schema(extract: Extract):  # -> pyarrow.Schema (imported lazily: schema.py stays light)
-    """Return the pyarrow schema of `extract` with the contract's types and nullability."""
+# Each extract's row order, for the parquet a load writes and the catalog's native tables: the
+# time its events belong to (the contract's anchor, on which periods are cut) so that DuckDB's
+# zone maps skip whole row groups outside a period, then its id so that the order is fully
+# determined. ward_capacity has no event time: a ward's rows stay together in the order they
+# took effect, as the generator writes them (the table is a few rows a ward, one row group, so
+# sorting it by time would skip nothing). The reference tables sort by their own keys.
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "ae_attendances": ("arrival_at", "attendance_id"),
+    "liaison_referrals": ("referred_at", "referral_id"),
+    "s136_detentions": ("detained_at", "detention_id"),
+    "inpatient_stays": ("admitted_at", "stay_id"),
+    "delayed_transfers": ("delay_start", "delay_id"),
+    "ward_capacity": ("ward", "valid_from"),
+    "service_changes": ("starts_on", "change_id"),
+    "population": ("year", "age", "sex", "ethnic_group"),
+}
+
+
+@lru_cache(maxsize=1)
+def arrow_types() -> dict[str, Any]:  # values are pyarrow.DataType (imported lazily: schema.py stays light)
+    """Return the Arrow type of each contract type, for writing parquet exactly as the contract says."""
     import pyarrow as pa
 
-    types = {
+    return {
         "string": pa.string(), "code": pa.string(), "integer": pa.int32(), "boolean": pa.bool_(),
         "timestamp": pa.timestamp("us"), "date": pa.date32(),
     }
+
+
+def arrow_schema(extract: Extract):  # -> pyarrow.Schema
+    """Return the pyarrow schema of `extract` with the contract's types and nullability."""
+    import pyarrow as pa
+
+    types = arrow_types()
     return pa.schema([pa.field(c.name, types[c.type], nullable=c.nullable) for c in extract.columns])

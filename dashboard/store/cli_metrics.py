@@ -1,14 +1,26 @@
-"""The metrics command's work: arguments to one JSON object of every contract metric."""
+"""Contract metrics computed from the store, and the metrics command's work.
+
+``compute_metrics`` runs the period queries and applies core's metric definitions
+(``core.metrics``, which stay pure); ``metrics_json`` turns the command's arguments
+into one JSON object of every metric. Both are unsuppressed: the analyst already
+holds the extracts (the pages protect what they show through ``core.disclosure``).
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.store.data import data_bounds
+from dashboard.store.data import PERIOD_QUERIES, data_bounds, flow_table
 from dashboard.store.db import Database
 from dashboard.core.filters import Filters
-from dashboard.core.metrics import compute_metrics, empty_metrics
+from dashboard.core.metrics import empty_metrics, metric_values
 from dashboard.core.periods import Period, add_months, parse_month
 from dashboard.settings import AGE_BANDS
+
+
+def compute_metrics(db: Database, filters: Filters) -> dict[str, int | float | None]:
+    """Return every contract metric for the period and age band, unsuppressed."""
+    table = flow_table(db, filters, grain="period", queries=PERIOD_QUERIES)
+    return metric_values(table.iloc[0].to_dict(), filters.age_band)
 
 
 def check_data(data: Path) -> None:

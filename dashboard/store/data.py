@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 from typing import Any, Callable, TypeVar
@@ -30,6 +30,14 @@ PERIOD_QUERIES = (
 )
 # Columns that are medians (left empty, not zero, when a bucket has no records).
 MEDIAN_COLUMNS = frozenset({"median_minutes", "median_hours", "median_los_days", "median_hours_to_assessment"})
+# Monthly trend queries whose month rows do not depend on the period asked (a stay still open is
+# counted to the period's end, but only in months before it; a month's median is its own): their
+# answer over all the data's months is sliced for any period inside it (by_period), at monthly
+# grain. tests/test_data_cache.py proves each.
+SLICED_QUERIES = frozenset({
+    "ae_by_period", "liaison_by_period", "s136_by_period", "s136_under18_by_period", "admissions_by_period",
+    "bed_days_by_period", "delayed_days_by_period", "delays_by_org_by_period", "discharges_by_period",
+    "population_by_period", "ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 # Trend queries that return only a median: it must be computed over each bucket from the records.
 MEDIAN_QUERIES = frozenset({"ae_median_by_period", "s136_median_by_period", "discharges_median_by_period"})
 
@@ -38,6 +46,7 @@ _cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _inflight: dict[tuple, Future] = {}
 _cache_lock = threading.Lock()
 _bounds: dict[tuple[int, str], tuple[date, date] | None] = {}  # data_bounds' answer for the current data
+_changes: dict[tuple[int, str], tuple] = {}  # service_changes' parsed register for the current data
 
 
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -89,11 +98,7 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _bounds.clear()
-
-
-def bucket_starts(period: Period, grain: str) -> list[date]:
-    """Return the first day of every trend bucket that the period touches, in order."""
-    return list(_buckets(period, grain)[0])
+        _changes.clear()
 
 
 @lru_cache(maxsize=1024)
@@ -104,11 +109,7 @@ def _buckets(period: Period, grain: str) -> tuple[tuple[date, ...], np.ndarray]:
     else:
         starts = []
         for i in range(period.months):
-            month = add_months(period.start, i)
-            if grain == "quarter":
-                month = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-            elif grain == "fy":
-                month = financial_year_start(month)
+            month = _bucket_of(add_months(period.start, i), grain, period)
             if not starts or starts[-1] != month:
                 starts.append(month)
     index = np.array(starts, dtype="datetime64[D]")
@@ -161,16 +162,63 @@ def complete_buckets(frame: pd.DataFrame, period: Period, grain: str) -> pd.Data
 
 
 def by_period(db: Database, name: str, filters: Filters, grain: str | None = None) -> pd.DataFrame:
-    """Return a trend query's rows for every bucket of the chosen period and grain."""
+    """Return a trend query's rows for every bucket of the chosen period and grain.
+
+    Every column of a trend query but a median is a count that adds up over months (the
+    contract's definitions are monthly sums), so a quarter's or a year's row is the sum of its
+    months: asked once by month, the answer serves every grain of the period (and the cards,
+    which read months), not one DuckDB query per grain. Medians are asked at their grain.
+    """
     grain = grain or filters.grain
     params = filters.sql_params(grain)
     snap = db.snapshot()
+    if grain != "month" and name not in MEDIAN_QUERIES:
+        monthly = replace(filters, grain="month")
+        return _memoised(_key(snap, name, params, "summed"),
+                         lambda: sum_months(by_period(snap, name, monthly), filters.period, grain))
+    if grain == "month" and name in SLICED_QUERIES:
+        # A month's counts do not depend on the period asked for (a test checks it for each query), so
+        # one answer over all the data's months serves every period inside them, by slicing.
+        bounds = data_bounds(snap)
+        if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
+                and (filters.period.start, filters.period.end) != bounds:
+            whole = by_period(snap, name, replace(filters, period=Period(*bounds), grain="month"))
+            inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
+            return whole[inside.to_numpy()].reset_index(drop=True)
 
     def completed() -> pd.DataFrame:
         return complete_buckets(cached_query(snap, name, params), filters.period, grain)
 
     # Kept completed: a trend's rows feed several charts and the cards of a page.
     return _memoised(_key(snap, name, params, "completed"), completed)
+
+
+def sum_months(months: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
+    """Return a completed monthly trend frame summed into the period's buckets of `grain` (counts only)."""
+    starts, _ = _buckets(period, grain)
+    # Months are in order and each bucket is a run of them: where each run begins.
+    firsts = [0] + [i for i in range(1, period.months) if _bucket_of(add_months(period.start, i), grain, period)
+                    != _bucket_of(add_months(period.start, i - 1), grain, period)]
+    columns: dict[str, Any] = {"bucket": pd.Series(starts, dtype=object)}
+    for column in months.columns:
+        if column == "bucket":
+            continue
+        if column in MEDIAN_COLUMNS:
+            raise ValueError(f"{column} is a median: it cannot be summed over months")
+        columns[column] = np.add.reduceat(months[column].to_numpy(dtype="int64"), firsts) if firsts else \
+            np.zeros(0, dtype="int64")
+    return pd.DataFrame(columns)
+
+
+def _bucket_of(month: date, grain: str, period: Period) -> date:
+    """Return the start of the bucket that holds `month` (bucket_start in queries/_macros.sql)."""
+    if grain == "period":
+        return period.start
+    if grain == "quarter":
+        return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    if grain == "fy":
+        return financial_year_start(month)
+    return month
 
 
 T = TypeVar("T")
@@ -253,14 +301,24 @@ class ServiceChange:
 
 
 def service_changes(db: Database, metric: str | None = None) -> list[ServiceChange]:
-    """Return the service changes, oldest first (those naming `metric`, when given); [] without the table."""
-    frame = cached_query(db, "service_changes", {})
-    changes = [
-        ServiceChange(str(r.change_id), pd.Timestamp(r.starts_on).date(), pd.Timestamp(r.month).date(),
-                      str(r.title), tuple(k.strip() for k in str(r.metrics).split(",") if k.strip()),
-                      bool(r.recalculate), None if pd.isna(r.description) else str(r.description))
-        for r in frame.itertuples(index=False)
-    ]
+    """Return the service changes, oldest first (those naming `metric`, when given); [] without the table.
+
+    Every trend asks (the SPC summary 31 times a redraw), so the parsed register is kept per data
+    version, as data_bounds is, rather than rebuilt from the memoised frame each time.
+    """
+    snap = db.snapshot()
+    key = (snap.cache_id, snap.version())
+    changes = _changes.get(key)
+    if changes is None:
+        frame = cached_query(snap, "service_changes", {})
+        changes = tuple(
+            ServiceChange(str(r.change_id), pd.Timestamp(r.starts_on).date(), pd.Timestamp(r.month).date(),
+                          str(r.title), tuple(k.strip() for k in str(r.metrics).split(",") if k.strip()),
+                          bool(r.recalculate), None if pd.isna(r.description) else str(r.description))
+            for r in frame.itertuples(index=False))
+        with _cache_lock:
+            _changes.clear()  # only the current data's register is worth keeping
+            _changes[key] = changes
     return [c for c in changes if metric is None or c.applies_to(metric)]
 
 

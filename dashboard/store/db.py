@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dashboard.extracts.schema import ALL_EXTRACTS, DUCKDB_TYPES
+from dashboard.extracts.schema import ALL_EXTRACTS, ANCHORS, DUCKDB_TYPES
 from dashboard.settings import QUERIES_DIR, get_settings
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -89,13 +89,6 @@ def extract_glob(data_dir: Path, extract: str) -> str:
     return str(data_dir / extract / "**" / "*.parquet")
 
 
-# Each extract's table is written sorted by its anchor, so DuckDB's zone maps skip
-# whole row groups outside the chosen period.
-ANCHORS = {
-    "ae_attendances": "arrival_at", "liaison_referrals": "referred_at", "s136_detentions": "detained_at",
-    "inpatient_stays": "admitted_at", "delayed_transfers": "delay_start", "ward_capacity": "ward, valid_from",
-    "service_changes": "starts_on, change_id", "population": "year, age, sex, ethnic_group",
-}
 VERSION_CHECK_SECONDS = 0.25  # how long a data-version check holds (see Database.version)
 CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are fingerprinted anyway)
 
@@ -166,7 +159,8 @@ def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threa
                           "union_by_name = true)")
             else:  # a missing extract reads as an empty table of the contract's columns
                 source = "(SELECT " + ", ".join(f"NULL AS {c.name}" for c in extract.columns) + " LIMIT 0)"
-            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM {source} ORDER BY {ANCHORS[name]}")
+            order = ", ".join(ANCHORS[name])  # schema.ANCHORS: anchor time then id, so zone maps skip by period
+            con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM {source} ORDER BY {order}")
         con.execute(load_sql("_macros").sql)
         for statement in catalog_sql():
             con.execute(statement.sql)

@@ -3,7 +3,7 @@
 ``load`` validates the source (dashboard.extracts.validate); if any rule is broken it
 raises :class:`LoadError` and touches nothing that is served. Otherwise it
 writes every extract as one parquet file with the contract's types, columns in
-contract order, sorted by the extract's anchor time, into a new release folder
+contract order, sorted as ``schema.ANCHORS`` says (anchor time, then id), into a new release folder
 ``<served.parent>/.releases/<served.name>-<timestamp>/``, then swaps the served
 path atomically: ``served`` is a symlink to the current release, replaced with
 ``os.replace`` of a temporary symlink, so a reader sees either the old set or
@@ -13,6 +13,9 @@ renameat2 RENAME_EXCHANGE). The previous release is kept, older ones deleted.
 
 Readers should resolve ``served`` once per query (``Path.resolve()``) so that a
 query never mixes files of two releases that swapped under it.
+
+``ensure_data`` is the other way data arrives: synthetic extracts generated into an
+empty data folder, so that the README's one start command shows a working app.
 """
 from __future__ import annotations
 
@@ -30,24 +33,12 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.extracts.schema import ALL_EXTRACTS, Extract
+from dashboard.core.metrics import METRICS
+from dashboard.extracts.schema import ALL_EXTRACTS, ANCHORS, Extract
 from dashboard.store.db import ensure_catalog, remove_catalog_leftovers
 from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
-# Each extract is written sorted by the time its events belong to (the contract's
-# anchor), then by id so that the order is fully determined.
-ANCHORS: dict[str, tuple[str, str]] = {
-    "ae_attendances": ("arrival_at", "attendance_id"),
-    "liaison_referrals": ("referred_at", "referral_id"),
-    "s136_detentions": ("detained_at", "detention_id"),
-    "inpatient_stays": ("admitted_at", "stay_id"),
-    "delayed_transfers": ("delay_start", "delay_id"),
-    "ward_capacity": ("valid_from", "ward"),
-    "service_changes": ("starts_on", "change_id"),
-    "population": ("year", "age"),
-}
 RELEASES_DIR = ".releases"
-KEEP_RELEASES = 2  # the one served and the one before it
 PART_NAME = "part-0.parquet"
 
 
@@ -74,8 +65,6 @@ class LoadResult:
 
 def metric_keys() -> tuple[str, ...]:
     """Return the metric keys a service change may name (the contract's metrics)."""
-    from dashboard.core.metrics import METRICS  # core.metrics reads the store: imported when needed
-
     return tuple(METRICS)
 
 
@@ -203,11 +192,11 @@ def _copy_extract(con: duckdb.DuckDBPyConnection, extract: Extract, report: Repo
     """COPY one extract (streaming, spilling the sort to disk) to out; return rows written."""
     columns = extract.column_names
     src, params = source_sql(extract, report.files[extract.name], columns, csv_errors="fail")
-    anchor, tie = ANCHORS[extract.name]
+    order = ", ".join(quote_ident(c) for c in ANCHORS[extract.name])  # the one order, schema.ANCHORS
     params["out"] = str(out)
     select = ", ".join(quote_ident(c) for c in columns)
     (count,) = con.execute(
-        f"COPY (SELECT {select} FROM ({src}) ORDER BY {quote_ident(anchor)}, {quote_ident(tie)}) "
+        f"COPY (SELECT {select} FROM ({src}) ORDER BY {order}) "
         "TO $out (FORMAT parquet, COMPRESSION zstd)",
         params,
     ).fetchone()
@@ -354,3 +343,19 @@ def _fsync(path: Path) -> None:
 def _fsync_dir(path: Path) -> None:
     # So that a crash after the swap cannot leave the symlink pointing at files not yet on disk.
     _fsync(path)
+
+
+def has_data(data_dir: Path) -> bool:
+    """Return whether `data_dir` holds any parquet files."""
+    return data_dir.is_dir() and any(data_dir.glob("*/**/*.parquet"))
+
+
+def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
+    """Generate realistic synthetic extracts into `data_dir` when it holds none, and build their catalog."""
+    if has_data(data_dir):
+        return
+    from dashboard.extracts.generate import generate  # numpy-heavy: only when there is nothing to serve
+
+    print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
+    generate(data_dir, population=population, progress=True)
+    ensure_catalog(data_dir)

@@ -150,24 +150,6 @@ def prepare(app: Dash) -> Dash:
     return app
 
 
-def has_data(data_dir: Path) -> bool:
-    """Return whether `data_dir` holds any parquet files."""
-    return data_dir.is_dir() and any(data_dir.glob("*/**/*.parquet"))
-
-
-def ensure_data(data_dir: Path, population: int = 1_000_000) -> None:
-    """Generate realistic synthetic extracts into `data_dir` when it holds none."""
-    if has_data(data_dir):
-        return
-    from dashboard.extracts.generate import generate
-
-    from dashboard.store.db import ensure_catalog
-
-    print(f"No extracts in {data_dir}: generating synthetic data for {population:,} people…", flush=True)
-    generate(data_dir, population=population, progress=True)
-    ensure_catalog(data_dir)
-
-
 def run(data_dir: Path, host: str = "127.0.0.1", port: int = 8050, debug: bool = False) -> None:
     """Serve the app with Dash's development server (use gunicorn for a team: see README)."""
     app = prepare(create_app(data_dir))

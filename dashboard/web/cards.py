@@ -11,7 +11,7 @@ lists ``"ae_4h_pct"`` -> ``METRICS["ae_4h_pct"]`` reads ``queries/ae_by_period.s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import partial
 from typing import Any, Callable, Sequence
@@ -21,7 +21,7 @@ from dash import html
 import numpy as np
 import pandas as pd
 
-from dashboard.web.charts import SERVICE_CHANGES, metric_field, trend_reading_of
+from dashboard.web.charts import SERVICE_CHANGES, metric_field, trend_reading_of, trend_span
 from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
                                   side_by_side_buckets)
 from dashboard.store.db import Database, one_version
@@ -53,7 +53,7 @@ class CardValue:
 
 @dataclass(frozen=True)
 class Headlines:
-    """A card data function's rows: row 0 the period, row 1 the previous equal period, then its months."""
+    """A card data function's rows: row 0 the period, row 1 the previous equal period."""
 
     rows: pd.DataFrame
     has_previous: bool  # whether the data reach back over the whole previous period
@@ -73,49 +73,46 @@ class Alert(Enum):
 
 
 def headline_rows(db: Database, filters: Filters, metrics: Sequence[Metric]) -> Headlines:
-    """Return the unprotected rows of the metrics' cards: the period, the previous equal period, its months.
+    """Return the unprotected rows of the metrics' cards: the period, then the previous equal period.
 
     One monthly query per source spans the previous and the current period: counts,
-    numerators, denominators and bed days add up exactly over months, so the two
-    headlines and the SPC series come from it. Medians do not add up: they get a
-    query over each whole period, and a monthly one over the current period for SPC.
+    numerators, denominators and bed days add up exactly over months, so both headlines
+    come from it. Medians do not add up: they get a query over each whole period. The
+    icons are not computed here: they are the trend chart's reading (``trend_reading_of``).
     """
     queries = tuple(dict.fromkeys(q for m in metrics for q in m.queries if q not in MEDIAN_QUERIES))
     previous_period = filters.period.previous()
     bounds = data_bounds(db)
     has_previous = bounds is not None and previous_period.start >= bounds[0]
-    span = Filters(filters.age_band, Period(previous_period.start, filters.period.end), "month")
-    # Medians come from the whole period, not from months (and, for a median-only query, its
-    # months over the current period, for the SPC icons): each reads the records. They and
+    # The months of the monthly trend chart's span (the data's first month to the period's end),
+    # which hold both periods: the same query and parameters as the card's own SPC reading at
+    # monthly grain (``trend_reading_of``), so one memoised answer serves both.
+    history = trend_span(replace(filters, grain="month"), bounds).period.start
+    span = replace(filters, period=Period(min(previous_period.start, history), filters.period.end), grain="month")
+    # Medians come from the whole period, not from months: each reads the records. They and
     # the sources' months are independent, so all run side by side at once.
     medians = [m for m in metrics if m.kind == "median"]
     jobs = [(m, part, period, grain) for m in medians
-            for part, period, grain in (("now", filters.period, "period"), ("before", previous_period, "period"),
-                                        ("months", filters.period, "month"))
-            if part != "months" or m.query in MEDIAN_QUERIES]
+            for part, period, grain in (("now", filters.period, "period"), ("before", previous_period, "period"))]
     answers = side_by_side([partial(by_period, db, name, span, "month") for name in queries]
                            + [partial(by_period, db, m.query, filters.with_period(period), grain)
                               for m, _, period, grain in jobs])
     months = side_by_side_buckets(answers[:len(queries)])
     current = (months["bucket"] >= filters.period.start).to_numpy()
+    earlier = ((months["bucket"] >= previous_period.start) & ~current).to_numpy()
     # Only the columns the cards show: each period's total is the sum of its months (medians are
     # filled in from their own queries below).
     read = list(dict.fromkeys(c for m in metrics for c in (m.value, m.denominator, *(m.reference or ())) if c))
     now: dict[str, Any] = {}
     before: dict[str, Any] = {}
-    monthly: dict[str, np.ndarray] = {}
     for column in (c for c in read if c in months):
         values = months[column].to_numpy()
         additive = column not in MEDIAN_COLUMNS
         now[column] = int(np.nansum(values[current])) if additive else float("nan")
-        before[column] = int(np.nansum(values[~current])) if additive else float("nan")
-        monthly[column] = values[current]
+        before[column] = int(np.nansum(values[earlier])) if additive else float("nan")
     for (metric, part, _, _), frame in zip(jobs, answers[len(queries):]):
-        if part == "months":
-            monthly[metric.value] = frame[metric.value].to_numpy()
-        else:
-            (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
-    rows = pd.DataFrame({c: [now[c], before[c], *monthly[c].tolist()] for c in read})
+        (now if part == "now" else before)[metric.value] = frame[metric.value].iloc[0]
+    rows = pd.DataFrame({c: [now[c], before[c]] for c in read})
     return Headlines(rows, has_previous)
 
 

@@ -14,7 +14,7 @@ import html
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Sequence
 
 import pandas as pd
@@ -23,7 +23,7 @@ from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
 from dashboard.web.exports import as_shown, safe_csv
 from dashboard.web.figures import Drawn
-from dashboard.store.data import data_bounds, flow_table, service_changes
+from dashboard.store.data import by_period, data_bounds, flow_table, service_changes, side_by_side
 from dashboard.store.db import Database, one_version
 from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, caption, plottable, protect
 from dashboard.core.filters import Filters
@@ -75,6 +75,9 @@ class Chart:
     # measures qualify: no other field's protection depends on them.
     table_only: tuple[str, ...] = ()
     figure_data: DataFn | None = None
+    # A data function that reads other charts' protected rows (the SPC summary's board) protects
+    # them itself: it is handed the request's policy as `policy=`, so the detailed view stays exact.
+    protects_itself: bool = False
 
     def __post_init__(self) -> None:
         if bool(self.table_only) != (self.figure_data is not None):
@@ -187,6 +190,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
         return finished(_nothing_to_show(chart, filters, no_rows), chart, filters, policy)
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
+    if chart.protects_itself:
+        selection = {**selection, "policy": policy}
     raw = data(one_version(db or get_db()), filters, **selection)  # all its queries from one data version
     activity = chart.activity_column()
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
@@ -368,7 +373,17 @@ def trend_span(filters: Filters, bounds: tuple[date, date] | None) -> Filters:
     period is shaded on the chart and its cards summarise it.
     """
     first = bounds[0] if bounds and bounds[0] <= filters.period.end else filters.period.start
-    return Filters(filters.age_band, Period(first, filters.period.end), filters.grain)  # never a month before the data
+    return replace(filters, period=Period(first, filters.period.end))  # never a month before the data
+
+
+def prefetch_trends(db: Database, filters: Filters, metrics: Sequence[Metric]) -> None:
+    """Run the trend queries of several metrics side by side, so each one's trend_rows reads the memo.
+
+    A table of many metrics (the SPC summary, a page's cards) would otherwise ask them metric by
+    metric, one after the other.
+    """
+    span = trend_span(filters, data_bounds(db))
+    side_by_side([partial(by_period, db, name, span) for name in dict.fromkeys(q for m in metrics for q in m.queries)])
 
 
 def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:

@@ -7,7 +7,7 @@ and so downloads, assets, component suites, unknown paths):
 Authentication, off by default, on with one setting (``MHFLOW_AUTH``):
 - ``basic``: HTTP basic auth for a small team. ``MHFLOW_AUTH_USERS`` holds
   comma-separated ``user:hash`` pairs, each hash from werkzeug's
-  ``generate_password_hash`` (print one with ``python -m dashboard.web.security hash``).
+  ``generate_password_hash`` (print one with ``python -m dashboard hash-password --user NAME``).
   A verified password is remembered per process (as an HMAC, never in clear), so
   the deliberately slow hash is paid once per user, not once per callback.
 - ``header``: trust the user name that the organisation's reverse proxy sets
@@ -53,7 +53,6 @@ import logging
 import os
 import re
 import secrets
-import sys
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -75,7 +74,6 @@ DEFAULT_AUTH_HEADER = "X-Remote-User"
 AUTH_VARIABLES = frozenset({"MHFLOW_AUTH", "MHFLOW_AUTH_USERS", "MHFLOW_AUTH_HEADER", "MHFLOW_DETAILED_USERS",
                             "MHFLOW_AUTH_GROUPS_HEADER", "MHFLOW_DETAILED_GROUPS"})
 HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
-NAME_LIST = re.compile(r"^[^,\s][^,]*$")  # a user or group name: no comma, not starting with a space
 GROUP_SEPARATORS = re.compile(r"[,;]")  # proxies list groups comma- (oauth2-proxy) or semicolon- (mellon) separated
 REALM = "Mental health flow"
 MAX_CALLBACK_BYTES = 1024 * 1024  # a real callback request is a few kilobytes
@@ -217,7 +215,7 @@ def parse_users(text: str) -> dict[str, str]:
                                      "allowed values are user:hash[,user:hash…]")
         if "$" not in hashed:
             raise ConfigurationError(f"MHFLOW_AUTH_USERS: the password of {user!r} is not allowed: allowed values "
-                                     "are werkzeug hashes (make one with `python -m dashboard.web.security hash`)")
+                                     "are werkzeug hashes (make one with `python -m dashboard hash-password`)")
         users[user] = hashed
     return users
 
@@ -570,29 +568,3 @@ def install(target: Any, auth: AuthConfig | None = None, known_ids: KnownIds | N
 
     server.extensions["mhflow_security"] = config
     return config
-
-
-# --- command line: python -m dashboard.web.security hash ---------------------------------------------
-
-def _main(argv: list[str]) -> int:
-    """Print a password hash for MHFLOW_AUTH_USERS from a password read on stdin."""
-    if not argv or argv[0] != "hash":
-        print("usage: python -m dashboard.web.security hash [--user NAME]  (password on stdin)", file=sys.stderr)
-        return 2
-    user = argv[2] if len(argv) >= 3 and argv[1] == "--user" else None
-    if sys.stdin.isatty():
-        import getpass
-
-        password = getpass.getpass("Password: ")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        print("error: empty password", file=sys.stderr)
-        return 2
-    hashed = generate_password_hash(password)
-    print(f"{user}:{hashed}" if user else hashed)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))

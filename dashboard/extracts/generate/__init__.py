@@ -27,6 +27,6 @@ imports only ``dashboard.extracts.schema``.
 from __future__ import annotations
 
 from dashboard.extracts.generate.helpers import make_window
-from dashboard.extracts.generate.pipeline import generate, main
+from dashboard.extracts.generate.pipeline import generate
 
-__all__ = ["generate", "main", "make_window"]
+__all__ = ["generate", "make_window"]

@@ -12,9 +12,6 @@ from dashboard.extracts import schema
 from dashboard.extracts.generate.constants import ETH, NONE, ROW_GROUP_SIZE, SEX
 from dashboard.extracts.generate.people import People
 
-ARROW_TYPES = {"string": pa.string(), "code": pa.string(), "integer": pa.int32(), "boolean": pa.bool_(),
-               "timestamp": pa.timestamp("us"), "date": pa.date32()}
-
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """Fixed-width ids like 'AE00000001', built straight into an Arrow buffer (fast at 5M rows)."""
@@ -55,7 +52,8 @@ def _write(out_dir: Path, name: str, columns: dict[str, pa.Array]) -> int:
     ext = schema.ALL_EXTRACTS[name]
     if tuple(columns) != ext.column_names:
         raise AssertionError(f"{name}: columns {tuple(columns)} != contract {ext.column_names}")
-    arrow_schema = pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in ext.columns])
+    types = schema.arrow_types()  # every field nullable, as the generator has always written them
+    arrow_schema = pa.schema([pa.field(c.name, types[c.type]) for c in ext.columns])
     table = pa.Table.from_arrays([columns[c] for c in ext.column_names], schema=arrow_schema)
     folder = out_dir / name
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,7 @@
 """The generator: every stage in order, then one extract written at a time."""
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -260,25 +258,3 @@ def _write_capacity(out_dir: Path, plan: WardPlan) -> int:
             "beds": pa.array(np.array([r[2] for r in rows], dtype=np.int32)),
             "valid_from": _dates(np.array([r[3] for r in rows])), "valid_to": _dates(np.array([r[4] for r in rows]))}
     return _write(out_dir, "ward_capacity", cols)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: python -m dashboard.extracts.generate OUT_DIR [--population N] [--seed S] ..."""
-    ap = argparse.ArgumentParser(prog="python -m dashboard.extracts.generate", description=__doc__.splitlines()[0])
-    ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--population", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--years", type=int, default=5)
-    ap.add_argument("--end-month", default=None, help="YYYY-MM, last complete month (default: last month)")
-    ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    counts = generate(args.out_dir, args.population, args.seed, args.years, args.end_month, not args.quiet)
-    for name, n in counts.items():
-        print(f"{name:20s} {n:>12,d}")
-    print(f"{'seconds':20s} {time.perf_counter() - t0:>12.1f}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
