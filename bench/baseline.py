@@ -543,7 +543,7 @@ def ae_mix(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
 
 
 AE_TARGET = {"crisis_team": "community_support", "community_mh": "community_support", "home": "home",
-             "left_before_treatment": "left"}
+             "left_before_treatment": "left", "admitted_acute": "admitted_acute", "police_custody": "police_custody"}
 S136_TARGET = {"crisis_team": "community_support", "community_mh": "community_support", "no_mh_follow_up": "home"}
 WARD_LIAISON_TARGET = {"crisis_team": "community_support", "community_mh": "community_support",
                        "gp_discharge": "home", "no_mh_follow_up": "home"}
@@ -574,8 +574,11 @@ def pathway_flow(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     not_counted = ~_counted(s)
     still = (s["discharged_at"].isna() | (s["discharged_at"] >= pe)).to_numpy()
     add("admitted", np.where(still, "still_in_hospital", np.where(not_counted, "died_or_transferred", "discharged")))
-    done = ~still & ~not_counted
-    dd = s[done]
+    # Stays admitted before the period and discharged in it; then every discharge of the period.
+    d = _discharged(x, p)
+    earlier = d[d["admitted_at"] < _ts(p["period_start"])]
+    add("admitted_before", np.where(_counted(earlier), "discharged", "died_or_transferred"))
+    dd = d[_counted(d)]
     followed = np.where(_followed_72h(dd), "followed_up_72h", "not_followed_up_72h")
     add("discharged", followed)
     readmitted = _readmitted(x, dd)

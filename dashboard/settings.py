@@ -157,6 +157,9 @@ class Settings:
     # metadata grows with row groups × columns, and DuckDB's memory limit does not cover it).
     parquet_max_row_groups: int = field(default_factory=lambda: _number("PARQUET_MAX_ROW_GROUPS", "5000", int,
                                                                         1, 10_000_000))
+    # Journeys: a frequent attender has at least this many A&E mental health attendances in 12 months
+    # (NHS England's High Intensity Use programme: 5).
+    frequent_attender_min: int = field(default_factory=lambda: _number("FREQUENT_ATTENDER_MIN", "5", int, 2, 100))
 
 
 def get_settings() -> Settings:
@@ -177,7 +180,14 @@ def get_settings() -> Settings:
 
 def _environment() -> tuple[tuple[str, str | None], ...]:
     """Return the values of the MHFLOW_ variables that settings are built from."""
-    return tuple((name, os.environ.get(name)) for name in sorted(_READ))
+    names = _sorted_read.get(len(_READ))  # names are only ever added: the count says whether to sort again
+    if names is None:
+        names = _sorted_read[len(_READ)] = tuple(sorted(_READ))
+    environ = os.environ
+    return tuple((name, environ.get(name)) for name in names)
+
+
+_sorted_read: dict[int, tuple[str, ...]] = {}
 
 
 _cache: dict[tuple[tuple[str, str | None], ...], Settings] = {}

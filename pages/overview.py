@@ -17,7 +17,8 @@ from dashboard.core.filters import Filters
 
 # Column of each stage in the pathway (0 = crisis entry ... 1 = readmission).
 COLUMNS = {"ae": 0.0, "s136": 0.0, "ward_liaison": 0.0, "other_route": 0.0,
-           "community_support": 0.33, "home": 0.33, "left": 0.33, "other_outcome": 0.33, "admitted": 0.33,
+           "community_support": 0.33, "home": 0.33, "left": 0.33, "admitted_acute": 0.33, "police_custody": 0.33,
+           "other_outcome": 0.33, "admitted": 0.33, "admitted_before": 0.33,
            "still_in_hospital": 0.6, "died_or_transferred": 0.6, "discharged": 0.6,
            "followed_up_72h": 0.82, "not_followed_up_72h": 0.82, "readmitted_30d": 1.0}
 
@@ -29,8 +30,11 @@ STAGES = {
     "community_support": ("Crisis or community mental health team", "#009E73"),
     "home": ("Home, GP or no mental health follow-up", "#56B4E9"),
     "left": ("Left A&E before treatment", "#D55E00"),
+    "admitted_acute": ("Admitted to an acute (general) ward", "#AE2573"),
+    "police_custody": ("Police custody", "#8A1538"),
     "other_outcome": ("Other outcome", "#A6A6A6"),
     "admitted": ("Admitted to a mental health ward", figures.NHS_DARK_BLUE),
+    "admitted_before": ("In a mental health ward before the period", "#768692"),
     "still_in_hospital": ("Still in hospital at period end", "#768692"),
     "died_or_transferred": ("Died or moved to another hospital", "#A6A6A6"),
     "discharged": ("Discharged", "#009E73"),
@@ -50,14 +54,22 @@ def pathway_rows(db: Database, filters: Filters) -> pd.DataFrame:
     })
 
 
+AE_NODE = ("The A&E node counts attendances by their outcome, but those admitted to a mental health ward as "
+           "admissions from A&E in the period (the inpatient extract), so it can differ from the A&E card, which "
+           "counts every attendance: an admission can fall in the period after its attendance, someone brought to "
+           "A&E under section 136 and admitted is counted from the section 136 node, and each link is rounded on "
+           "its own.")
+
+
 def pathway_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the Sankey of the shown links (suppressed links are left out and said so)."""
     visible = shown[shown["people"] != SUPPRESSED]
     hidden = len(shown) - len(visible)
     note = (f"{hidden} link(s) not drawn: too few people to show, or hidden so that another "
             "cannot be worked out (* in the table). " if hidden else "") + (
-        "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge, "
-        "72-hour follow-up and readmission within 30 days.")
+        "Crisis entries flow to their outcome; stays admitted in the period flow on to discharge or are still in "
+        "hospital at its end; every discharge of the period (with those admitted before it) flows on to 72-hour "
+        "follow-up and readmission within 30 days. " + AE_NODE)
     if visible.empty:
         return all_suppressed(note)
     labels = list(dict.fromkeys([*visible["from"], *visible["to"]]))
@@ -70,6 +82,16 @@ def pathway_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     fig = figures.sankey_figure(labels, [colour_of[label] for label in labels],
                                 [index[s] for s in visible["from"]], [index[t] for t in visible["to"]],
                                 [float(v) for v in visible["people"]], [column_of[label] / last for label in labels])
+    ae = STAGES["ae"][0]
+    if ae in labels:  # the node a reader checks against the card: its total, and why it may differ, on the chart
+        total = sum(float(v) for v in visible.loc[visible["from"] == ae, "people"])
+        fig["layout"]["annotations"] = [{
+            "name": "ae-node", "text": figures.wrap(f"A&E node: {total:,.0f}. Admissions from A&E are counted by "
+                                                    "admission date and source, so it may differ from the A&E "
+                                                    "card (see below).", 60),
+            "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 0, "xanchor": "left",
+            "yanchor": "top", "align": "left", "font": {"size": 11, "color": figures.NHS_DARK_GREY}}]
+        fig["layout"]["margin"] = {**fig["layout"]["margin"], "b": 44}
     return Drawn(fig, note)
 
 

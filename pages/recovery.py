@@ -11,7 +11,9 @@ import pandas as pd
 from dashboard.web import figures
 from dashboard.web.breakdowns import WARD_TYPES_IN_FULL, categories, noted
 from dashboard.web.cards import metric_cards
-from dashboard.web.charts import Chart, ChartKind, register, spc_chart, spc_trend_figure, with_labels
+from dashboard.web.charts import (Chart, ChartKind, register, spc_chart, spc_trend_figure, with_labels,
+                                  with_open_window)
+from dashboard.core.windows import RETURNED_AE_DAYS
 from dashboard.web.components import Page, publish
 from dashboard.store.data import breakdown, by_period
 from dashboard.store.db import Database
@@ -43,8 +45,12 @@ WARD_TYPES = WARD_TYPES_IN_FULL
 # --- return to A&E within 30 days -----------------------------------------------------------
 
 def discharge_trend(db: Database, filters: Filters) -> pd.DataFrame:
-    """Return discharges_by_period for every bucket of the period, with a 'period' label."""
-    return with_labels(by_period(db, "discharges_by_period", filters), filters)
+    """Return discharges_by_period for every bucket of the period, with a 'period' label.
+
+    A bucket whose discharges have not all had 30 days to return to A&E is labelled as not complete.
+    """
+    return with_open_window(with_labels(by_period(db, "discharges_by_period", filters), filters), db, filters,
+                            RETURNED_AE_DAYS)
 
 
 RETURNED_AE = Field("pct_returned_ae", "Returned to A&E within 30 days (%)", "pct", num="returned_ae_30d",
@@ -54,7 +60,7 @@ RETURNED_AE = Field("pct_returned_ae", "Returned to A&E within 30 days (%)", "pc
 def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the XmR chart of discharges followed by an A&E mental health attendance within 30 days."""
     return spc_trend_figure(shown, RETURNED_AE.name, name="Returned to A&E within 30 days", unit="%", better="down",
-                            percent=True)
+                            percent=True, window_days=RETURNED_AE_DAYS)
 
 
 RETURNED_AE_CHART = Chart(
@@ -62,8 +68,8 @@ RETURNED_AE_CHART = Chart(
     data=discharge_trend, queries=("discharges_by_period",),
     fields=(Field("period", "Period"), RETURNED_AE, Field("discharges", "Discharges", "count", partition=True)),
     figure=returned_ae_figure,
-    description="% of discharges followed by a mental health attendance at A&E within 30 days (the latest month's "
-                "discharges have had less time to return)",
+    description="% of discharges followed by a mental health attendance at A&E within 30 days (a month whose "
+                "discharges have not all had 30 days by the data's end is marked 'not complete')",
     activity="discharges",
 )
 

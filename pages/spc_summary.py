@@ -20,8 +20,8 @@ from dashboard.store.data import service_changes
 from dashboard.store.db import Database
 from dashboard.web import figures
 from dashboard.web.cards import format_value, metric_cards
-from dashboard.web.charts import (APART, Chart, ChartKind, metric_trend, prefetch_trends, register, trend_fields,
-                                  trend_rows)
+from dashboard.web.charts import (OPEN, Chart, ChartKind, is_apart, metric_trend, prefetch_trends, register,
+                                  trend_fields, trend_rows)
 from dashboard.web.components import Page, publish
 from dashboard.web.figures import Drawn
 
@@ -102,7 +102,8 @@ def change_rows(db: Database, filters: Filters, policy: Policy | None = None) ->
             shown = protect(trend_rows(db, monthly, metric), fields, policy)
             buckets = list(shown["bucket"])
             values = list(shown[fields[3].name])
-            whole = [not str(p).endswith(APART) for p in shown["period"]]
+            whole = [not is_apart(p) for p in shown["period"]]  # a part month, or one not yet complete
+            opens = next((b for b, p in zip(buckets, shown["period"]) if str(p).endswith(OPEN)), None)
             plain = [v if ok and isinstance(v, (int, float)) and not isinstance(v, bool) else None
                      for v, ok in zip(values, whole)]
             before = [v for b, v in zip(buckets, plain) if v is not None and b < change.month]
@@ -110,7 +111,7 @@ def change_rows(db: Database, filters: Filters, policy: Policy | None = None) ->
             reading = trend_reading(buckets, values, grain="month", first=buckets[0] if buckets else change.month,
                                     last=filters.period.end, period_start=filters.period.start,
                                     better=metric.better, percent=metric.kind == "pct",
-                                    count=metric.kind == "count").result
+                                    count=metric.kind == "count", open_from=opens).result
             wanted = "improvement" if metric.better else "neither"
             hits = [b for b, s in zip(buckets, reading.signals) if s == wanted and b >= change.month]
             if not reading.enough_points:

@@ -34,3 +34,23 @@ def app_db(generated_data):
     db = runtime.configure(generated_data)
     yield db
     clear_cache()
+
+
+@pytest.fixture()
+def hand_db(tmp_path):
+    """Return a function that opens a Database of hand-made extracts (tests.builders.row), closed after the test."""
+    from dashboard.store.db import Database
+    from tests.builders import write_extracts
+
+    opened = []
+
+    def open_(**tables):
+        clear_cache()
+        db = Database(write_extracts(tmp_path / f"extracts{len(opened)}", **tables))
+        opened.append(db)
+        return db
+
+    yield open_
+    for db in opened:
+        db.close()
+    clear_cache()

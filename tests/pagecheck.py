@@ -17,7 +17,7 @@ import pytest
 from dashboard.web import figures
 from dashboard.web.breakdowns import ALL_SUPPRESSED, CHARTED, MIX_NOTE, WHOLE_PERIOD
 from dashboard.web.cards import CardValue, card_values
-from dashboard.web.charts import CHARTS, ChartKind, Rendered, render
+from dashboard.web.charts import CHARTS, ChartKind, Rendered, is_apart, render
 from dashboard.store.db import Database, load_sql
 from dashboard.core.disclosure import SUPPRESSED, Policy, plottable
 from dashboard.core.filters import Filters
@@ -25,6 +25,8 @@ from dashboard.core.metrics import METRICS
 from dashboard.store.cli_metrics import compute_metrics
 
 THRESHOLD = 8  # the default suppression threshold the tests run under
+# Field kinds that hold a value a chart draws (labels and reference values are not drawn values).
+VALUE_KINDS = ("count", "pct", "measure", "rate", "ratio", "ratio_lower", "ratio_upper")
 QUERY_PARAMS = {"period_start", "period_end", "age_min", "age_max", "grain"}
 
 
@@ -60,7 +62,7 @@ def says_all_suppressed(chart_id: str, rendered: Rendered) -> bool:
         return False
     assert rendered.figure["data"] == [] and rendered.figure["layout"]["annotations"][0]["text"], chart_id
     table = rendered.table
-    values = [f.label for f in CHARTS[chart_id].fields if f.kind in ("count", "pct", "measure")]
+    values = [f.label for f in CHARTS[chart_id].fields if f.kind in VALUE_KINDS]
     shown = [v for label in values if label in table for v in table[label] if not pd.isna(v)]
     assert any(v == SUPPRESSED for v in shown), chart_id
     assert all(v == SUPPRESSED or v == 0 for v in shown), (chart_id, table)
@@ -99,7 +101,7 @@ def check_drawn(chart_id: str, rendered: Rendered) -> None:
         assert text == (rendered.note if rendered.empty else ALL_SUPPRESSED), chart_id
         # Every value the chart would draw is '*' or 0, and one is '*'. A total shown beside its
         # parts (Field.parts) is the table's, not drawn: it may be shown when all its parts are hidden.
-        drawable = [v for f in chart.fields if f.kind in ("count", "pct", "measure") and not f.parts
+        drawable = [v for f in chart.fields if f.kind in VALUE_KINDS and not f.parts
                     and f.label in table for v in table[f.label] if v is not None and not pd.isna(v)]
         assert rendered.empty or (SUPPRESSED in drawable and set(drawable) <= {SUPPRESSED, 0}), (chart_id, table)
         return
@@ -107,24 +109,25 @@ def check_drawn(chart_id: str, rendered: Rendered) -> None:
     marks = [t for t in figure["data"] if t.get("name") == figures.SUPPRESSED_MARKS]
     assert traces, chart_id
     values = {f.label: plottable(table[f.label]) for f in chart.fields
-              if f.kind in ("count", "pct", "measure") and f.label in table}
+              if f.kind in VALUE_KINDS and f.label in table}
     shown = {v for column in values.values() for v in column if v is not None}
     if chart.kind is ChartKind.SPC:
         periods = list(table["Period"])
-        column = next(f.label for f in chart.fields if f.kind in ("count", "pct", "measure"))
-        whole = [not str(p).endswith(" (part)") for p in periods]  # a part bucket is drawn apart
+        column = next(f.label for f in chart.fields if f.kind in VALUE_KINDS)
+        # A part bucket, or one whose follow-up window is not complete, is drawn apart.
+        whole = [not is_apart(p) for p in periods]
         assert traces[0]["x"] == periods, chart_id
         assert traces[0]["y"] == [v if w else None for v, w in zip(values[column], whole)], chart_id
         apart = [(p, v) for p, v, w in zip(periods, values[column], whole) if not w and v is not None]
         drawn_apart = [(x, y) for t in traces[1:] if t.get("mode") == "markers" for x, y in zip(t["x"], t["y"])]
-        assert drawn_apart == apart, chart_id
+        assert sorted(drawn_apart, key=lambda point: periods.index(point[0])) == apart, chart_id
         hidden = [p for p, v in zip(periods, table[column]) if v == SUPPRESSED]
         assert [x for t in marks for x in t["x"]] == hidden, chart_id
         for line in (t for t in traces[1:] if t.get("mode") == "lines"):  # mean, process limits, target
             assert set(line["x"]) <= set(periods), chart_id
     elif chart.kind is ChartKind.RARE:
         # A T chart: a point per month with an event after the first, the days since the one before.
-        periods = [p for p in table["Period"] if not str(p).endswith(" (part)")]
+        periods = [p for p in table["Period"] if not is_apart(p)]
         months = traces[0]["x"]
         assert set(months) <= set(periods) and months == sorted(months, key=periods.index), chart_id
         assert all(d is not None and d >= 28 for d in traces[0]["y"]), chart_id
@@ -159,6 +162,13 @@ def check_drawn(chart_id: str, rendered: Rendered) -> None:
         assert len(cells) == len(z) * len(z[0]), chart_id
         for (day, hour), value in cells.items():
             assert z[traces[0]["y"].index(day)][hour] == (None if value == SUPPRESSED else value), chart_id
+    elif chart.kind is ChartKind.CURVE:
+        # A cumulative curve from day 0: a point per row at its "Up to day", the value its last column
+        # (worked out from the shown counts, Chart.derive), a gap where that is '*' or no one is left.
+        assert traces[0]["x"] == [0.0] + [float(d) for d in table["Up to day"]], chart_id
+        assert traces[0]["y"] == [0.0] + plottable(table[table.columns[-1]]), chart_id
+        hidden = [float(d) for d, v in zip(table["Up to day"], table[table.columns[-1]]) if v == SUPPRESSED]
+        assert [float(x) for t in marks for x in t["x"]] == hidden, chart_id
     elif chart.kind is ChartKind.FLOW:
         people = [float(v) for v in table["People"] if v != SUPPRESSED]
         assert traces[0]["link"]["value"] == people, chart_id

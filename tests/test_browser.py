@@ -33,7 +33,8 @@ from selenium.common.exceptions import TimeoutException  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed-transfers", "/recovery", "/spc-summary")
+PAGES = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed-transfers", "/recovery", "/spc-summary",
+         "/journeys")
 VIEW = "?age_band=all&start=2025-01&end=2025-12&grain=month"
 
 CHARTS_DRAWN = """
@@ -126,7 +127,7 @@ def click(driver, element) -> None:
 
 def choose(driver, dropdown_id: str, option_text: str) -> None:
     """Pick an option of a dcc.Dropdown as a person would: open it, click the option."""
-    driver.find_element(By.ID, dropdown_id).click()
+    driver.find_element(By.XPATH, f"//*[@id='{dropdown_id}']").click()  # an id may be a pattern's JSON
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"))
     search = driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
     if search:  # a long list: type to narrow it, as a person would
@@ -249,6 +250,32 @@ def test_table_view_and_csv_download_buttons_work(server, browser):
     WebDriverWait(browser, 10).until(lambda d: by_id('{"chart":"uec-sites","type":"chart-table"}').is_displayed())
     assert "Site" in by_id('{"chart":"uec-sites","type":"chart-table"}').text
     assert by_id('{"chart":"uec-sites","type":"chart-toggle"}').get_attribute("aria-pressed") == "true"
+    assert problems(browser) == []
+
+
+def test_the_journeys_cohort_lives_in_the_url_and_survives_a_filter_change(server, browser):
+    browser.get(server + "/journeys" + VIEW + "&index=s136")
+    settle(browser)
+    index, narrow = '{"name":"index","type":"jny-choice"}', '{"name":"narrow","type":"jny-choice"}'
+    assert browser.find_element(By.XPATH, f"//*[@id='{index}']").text.strip() == "Section 136 detention"
+    choose(browser, narrow, "Health-based place of safety")
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("narrow") == "health_based")
+    settle(browser)
+    note = browser.find_element(By.XPATH, "//*[@id='{\"chart\":\"jny-next\",\"type\":\"chart-note\"}']").text
+    assert "first section 136 detention (first place of safety: Health-based place of safety)" in note
+
+    choose(browser, "filter-age-band", "18-25")  # a shared filter keeps the cohort
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("age_band") == "18-25")
+    assert (query(browser)["index"], query(browser)["narrow"]) == ("s136", "health_based")
+    settle(browser)
+
+    choose(browser, index, "Liaison assessment")  # another index event: every outcome again
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("index") == "liaison" and "narrow" not in query(d))
+    settle(browser)
+    browser.find_element(By.XPATH, "//label[normalize-space()='180 days']").click()
+    WebDriverWait(browser, 20).until(lambda d: query(d).get("span") == "180")
+    settle(browser)
+    assert query(browser)["age_band"] == "18-25"
     assert problems(browser) == []
 
 

@@ -61,11 +61,17 @@ VIEWS = tuple(
        Filters("all", Period.from_months("2022-04", "2022-04"), "month")]
 )
 SELECTIONS = ({}, {"hour": 22, "weekday": 6}, {"hour": 4, "weekday": 2})
+# The Journeys charts' selection is the page's cohort: index events of every kind, and narrowed ones.
+JOURNEY_CHOICES = ({}, {"index": "s136", "narrow": ""}, {"index": "s136", "narrow": "police_custody"},
+                   {"index": "liaison", "narrow": ""}, {"index": "admission", "narrow": "adult_acute"},
+                   {"index": "discharge", "narrow": ""}, {"span": 30}, {"index": "s136", "narrow": "", "span": 180})
 # Columns shown as labels or reference values that hold numbers, and why that is safe.
 NUMERIC_LABELS = {
     "hour": "hour of the day, a category",
     "beds": "commissioned beds: capacity, not people",
     "available_bed_days": "commissioned bed days: capacity, not people",
+    "residents": "residents from the population table (mid-year estimates): not people in crisis",
+    "day_to": "days after a Journeys index event: the time axis of a life table, not people",
 }
 
 
@@ -96,7 +102,10 @@ def view_id(filters: Filters) -> str:
     return f"{filters.age_band}-{filters.period.label()}-{filters.grain}"
 
 
-def selections(chart: Chart) -> Iterable[dict[str, int]]:
+def selections(chart: Chart) -> Iterable[dict[str, Any]]:
+    if chart.selection_check is not None:  # as the app checks them for this chart (e.g. a span for one only)
+        checked = [chart.selection_check(choice) for choice in JOURNEY_CHOICES]
+        return [c for i, c in enumerate(checked) if c not in checked[:i]]
     return SELECTIONS if chart.selectable else ({},)
 
 
@@ -419,6 +428,19 @@ RECOMMENDED: dict[str, dict[str, dict[str, Any]]] = {
     "pos-intoxication": {"detentions": COLUMN},
     "pos-ethnicity": {"detentions": COLUMN},
     "pos-repeat": {"people": COLUMN, "detentions": COLUMN},  # (detentions: when the chart shows them)
+    "pos-assessment-hours": {"detentions": {"partition": True, "parts": (
+        "assess_0_1", "assess_1_2", "assess_2_3", "assess_3_6", "assess_6_12", "assess_12_24", "assess_over_24",
+        "assess_not_recorded")}, **{c: COLUMN for c in ("assess_0_1", "assess_1_2", "assess_2_3", "assess_3_6",
+                                                          "assess_6_12", "assess_12_24", "assess_over_24",
+                                                          "assess_not_recorded")}},
+    "pos-detained-hours": {"detentions": {"partition": True, "parts": (
+        "held_0_6", "held_6_12", "held_12_24", "held_24_36", "held_over_36", "held_not_recorded")},
+        **{c: COLUMN for c in ("held_0_6", "held_6_12", "held_12_24", "held_24_36", "held_over_36",
+                               "held_not_recorded")}},
+    "pos-under18-places": {"detentions": COLUMN},
+    "pos-age-rates": {"detentions": COLUMN},
+    "pos-ethnicity-rates": {"detentions": COLUMN},
+    "pos-ethnicity-ratio": {"detentions": COLUMN},
     "ip-admissions-source": {"admissions": {"partition": True, "parts": ("informal", "detained")},
                              "informal": COLUMN, "detained": COLUMN},
     "ip-ward-occupancy": {"bed_days": COLUMN},
@@ -431,6 +453,13 @@ RECOMMENDED: dict[str, dict[str, dict[str, Any]]] = {
     "rec-destinations": {"stays_discharged": COLUMN},
     "rec-followup-timing": {"discharges": COLUMN},
     "rec-ward-type": {"discharges": COLUMN},
+    # Journeys: a person can have several outcomes, so no column of what happened next adds up to a
+    # total; a life table's at-risk count is the next row's plus the returned and censored, a sum across
+    # rows of three rounded counts (wider than the two-answer difference the rule is proved against).
+    "jny-next": {"cohort": {}},
+    "jny-return": {"at_risk": {}},
+    "jny-before-after": {"cohort": {}},
+    "jny-frequent": {"frequent": {}},  # each month counts its own 12 months: the months add up to nothing
 }
 # Every SPC chart of a count: it runs over the history to the period's end, and within each span
 # (the chosen period, the previous equal period, earlier) its buckets add up to a card (the period's,

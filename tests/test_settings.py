@@ -80,6 +80,8 @@ BAD_SETTINGS = [
     ("MHFLOW_TARGET_AE_4H_PCT", "195", "a percentage from 0 to 100"),
     ("MHFLOW_TARGET_DELAYED_PCT", "nan", "a percentage from 0 to 100"),
     ("MHFLOW_DATA_DIR", "", "a folder path"),
+    ("MHFLOW_FREQUENT_ATTENDER_MIN", "1", "a whole number from 2 to 100"),
+    ("MHFLOW_FREQUENT_ATTENDER_MIN", "five", "a whole number from 2 to 100"),
     ("MHFLOW_CATALOG_DIR", "", "a folder path"),
 ]
 
@@ -106,12 +108,14 @@ def test_good_values_are_read_as_given(monkeypatch: pytest.MonkeyPatch, tmp_path
     for name, value in {"MHFLOW_SUPPRESSION_RULE": " National ", "MHFLOW_SUPPRESSION_THRESHOLD": "10",
                         "MHFLOW_ROUNDING_BASE": "10", "MHFLOW_DUCKDB_THREADS": "4",
                         "MHFLOW_DUCKDB_MEMORY_LIMIT": "512MB", "MHFLOW_TARGET_AE_4H_PCT": "76",
-                        "MHFLOW_DATA_DIR": str(tmp_path / "new"), "MHFLOW_CATALOG_DIR": str(tmp_path)}.items():
+                        "MHFLOW_DATA_DIR": str(tmp_path / "new"), "MHFLOW_CATALOG_DIR": str(tmp_path),
+                        "MHFLOW_FREQUENT_ATTENDER_MIN": "3"}.items():
         monkeypatch.setenv(name, value)
     settings = get_settings()
     assert (settings.suppression_rule, settings.suppression_threshold, settings.rounding_base) == ("national", 10, 10)
     assert (settings.duckdb_threads, settings.duckdb_memory_limit) == (4, "512MB")
     assert settings.targets["ae_4h_pct"] == 76.0 and settings.data_dir == tmp_path / "new"
+    assert settings.frequent_attender_min == 3
 
 
 def _start(env_changes: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -126,6 +130,7 @@ STOPS = [
     ({"MHFLOW_SUPPRESSION_RULE": "nationl"}, "MHFLOW_SUPPRESSION_RULE"),
     ({"MHFLOW_SUPPRESSION_THRESHOLD": "-8"}, "MHFLOW_SUPPRESSION_THRESHOLD"),
     ({"MHFLOW_SUPPRESSION_THRESHOLD": "11"}, "MHFLOW_SUPPRESSION_THRESHOLD"),  # 11 with base 5: see disclosure
+    ({"MHFLOW_FREQUENT_ATTENDER_MIN": "0"}, "MHFLOW_FREQUENT_ATTENDER_MIN"),
     ({"MHFLOW_SUPRESSION_THRESHOLD": "8"}, "MHFLOW_SUPRESSION_THRESHOLD"),  # a misspelt name
     ({"MHFLOW_AUTH": "basci"}, "MHFLOW_AUTH"),
     ({"MHFLOW_DETAILED_USERS": "alice"}, "MHFLOW_DETAILED_USERS"),  # a detailed grant with auth off

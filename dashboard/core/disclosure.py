@@ -37,6 +37,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from dashboard.core.rates import rate_ratio_interval
 from dashboard.settings import SUPPRESSION_RULES, SettingError, get_settings
 
 SUPPRESSED = "*"
@@ -185,6 +186,32 @@ class Policy:
 
     def rate_ratio(self, count_a: Any, years_a: Any, count_b: Any, years_b: Any) -> float | str | None:
         """Return the rate of a over the rate of b, from the shown counts ('*' where one is hidden; None: no rate)."""
+        shown = self._two_shown(count_a, years_a, count_b, years_b)
+        if not isinstance(shown, tuple):
+            return shown
+        a, b = shown
+        if b == 0:
+            return None
+        ratio = (a / float(years_a)) / (b / float(years_b))
+        return round(ratio, 2) if self.active else ratio
+
+    def rate_ratio_interval(self, count_a: Any, years_a: Any, count_b: Any,
+                            years_b: Any) -> tuple[float, float] | str | None:
+        """Return the 95% confidence limits of rate_ratio, from the shown counts ('*' where one is hidden).
+
+        The method is ``rates.rate_ratio_interval`` (log rate ratio, Poisson variance); None where
+        there is no ratio or a count is 0 (no interval on the log scale).
+        """
+        shown = self._two_shown(count_a, years_a, count_b, years_b)
+        if not isinstance(shown, tuple):
+            return shown
+        bounds = rate_ratio_interval(shown[0], float(years_a), shown[1], float(years_b))
+        if bounds is None:
+            return None
+        return (round(bounds[0], 2), round(bounds[1], 2)) if self.active else bounds
+
+    def _two_shown(self, count_a: Any, years_a: Any, count_b: Any, years_b: Any) -> tuple[int, int] | str | None:
+        """Return the shown counts of two groups to compare; None without people or a count, '*' where one is hidden."""
         if float(years_a or 0) <= 0 or float(years_b or 0) <= 0:
             return None
         a, b = self.count(count_a), self.count(count_b)
@@ -192,10 +219,7 @@ class Policy:
             return None
         if SUPPRESSED in (a, b):
             return SUPPRESSED
-        if b == 0:
-            return None
-        ratio = (a / float(years_a)) / (b / float(years_b))
-        return round(ratio, 2) if self.active else ratio
+        return a, b
 
 
 @dataclass(frozen=True)
@@ -205,7 +229,8 @@ class Field:
     kind: 'label' (text, shown as is), 'count', 'pct' (from `num` / `den` columns),
     'measure' (a median or mean, with `den` the number of records behind it),
     'rate' (per 100,000 a year from the shown count `num` and the person-months `den`),
-    'ratio' (of two such rates: `num`/`den` over the `reference` columns),
+    'ratio' (of two such rates: `num`/`den` over the `reference` columns), 'ratio_lower' and
+    'ratio_upper' (its 95% confidence limits, from the same shown counts),
     'reference' (not about people, e.g. commissioned beds: shown as is).
     `partition` (count: True, or the label column(s) grouping the rows) and `parts` (the count
     fields this one is the row total of) declare the sums a reader can form from the table
@@ -242,6 +267,12 @@ def protect(frame: pd.DataFrame, fields: Sequence[Field], policy: Policy | None 
             ref_count, ref_months = f.reference
             out[f.name] = [policy.rate_ratio(r[f.num], (r[f.den] or 0) / 12, r[ref_count], (r[ref_months] or 0) / 12)
                            for r in records]
+        elif f.kind in ("ratio_lower", "ratio_upper"):
+            ref_count, ref_months = f.reference
+            end = 0 if f.kind == "ratio_lower" else 1
+            limits = [policy.rate_ratio_interval(r[f.num], (r[f.den] or 0) / 12, r[ref_count],
+                                                 (r[ref_months] or 0) / 12) for r in records]
+            out[f.name] = [v[end] if isinstance(v, tuple) else v for v in limits]
         else:
             out[f.name] = [_plain(r[f.name]) for r in records]
     # A column with gaps keeps None (object dtype): pandas would turn it into NaN and counts into floats.

@@ -49,13 +49,17 @@ def bucket_end(bucket: date, grain: str) -> date:
 
 def trend_reading(buckets: Sequence[date], shown: Sequence[Any], *, grain: str, first: date, last: date,
                   period_start: date, changes: Sequence[Change] = (), better: str | None = None,
-                  target: float | None = None, percent: bool = False, count: bool = False) -> TrendReading:
+                  target: float | None = None, percent: bool = False, count: bool = False,
+                  open_from: date | None = None) -> TrendReading:
     """Return the reading of shown values by bucket ('*' where suppressed) between the months `first` and `last`.
 
     `first` is the data's first month; `last` the last month the chart may show (the period's end,
     never past the data's). A change with `recalculate` starts a new segment at its first bucket.
+    `open_from`: the first month whose follow-up window is not complete (dashboard.core.windows): a
+    bucket reaching it is not part of the calculation either.
     """
-    whole = tuple(first <= b and bucket_end(b, grain) <= last for b in buckets)
+    whole = tuple(first <= b and bucket_end(b, grain) <= last
+                  and (open_from is None or bucket_end(b, grain) < open_from) for b in buckets)
     values: list[float | None] = []
     hidden = 0
     for ok, v in zip(whole, shown):

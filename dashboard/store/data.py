@@ -268,6 +268,8 @@ def side_by_side_buckets(frames: list[pd.DataFrame]) -> pd.DataFrame:
     Completed trends of one period and grain have the same buckets in the same order, so their
     columns are laid side by side as they are; anything else is aligned on the bucket.
     """
+    if len(frames) == 1:  # one query (most trends): its frame, already the caller's own copy
+        return frames[0]
     buckets = frames[0]["bucket"]
     names = [name for f in frames for name in f.columns if name != "bucket"]
     if len(set(names)) == len(names) and all(f["bucket"].equals(buckets) for f in frames[1:]):

@@ -23,7 +23,7 @@ from dashboard.settings import ROOT, get_settings
 
 NOT_FOUND_PATH = "/404"  # Dash's pages router shows the page registered from a module named not_found_404
 PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery",
-                "spc_summary")
+                "spc_summary", "journeys")
 log = logging.getLogger(__name__)
 
 # Dash's own page, with two changes for accessibility: the document says its language (screen

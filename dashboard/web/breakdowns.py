@@ -29,11 +29,13 @@ ALL_SUPPRESSED = "Every number here is zero, or small and suppressed (*): see th
 SUPPRESSED_NOTE = "* marks a value too small to show (suppressed); the table view lists every value."
 
 
-def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> pd.DataFrame:
+def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str],
+               measures: Sequence[str] = ()) -> pd.DataFrame:
     """Return a breakdown with one row per known category in `labels` order (zeros included), labelled.
 
     Unknown categories follow the known ones, in the frame's order. Every other column is a
-    whole-number count (missing: 0). Built in one step: this runs on every redraw of six charts.
+    whole-number count (missing: 0), except `measures` (medians, person-time), kept as numbers
+    (missing: NaN). Built in one step: this runs on every redraw of six charts.
     """
     found = frame[column].tolist()
     codes = list(labels) + [c for c in found if c not in labels]
@@ -43,7 +45,7 @@ def categories(frame: pd.DataFrame, column: str, labels: Mapping[str, str]) -> p
     for name in frame.columns:
         if name != column:
             values = np.append(frame[name].to_numpy(dtype="float64", na_value=np.nan), np.nan)  # row -1: none
-            out[name] = np.nan_to_num(values[rows], nan=0.0).astype("int64")
+            out[name] = values[rows] if name in measures else np.nan_to_num(values[rows], nan=0.0).astype("int64")
     out["label"] = [labels.get(c, c.replace("_", " ").capitalize()) for c in codes]
     return pd.DataFrame(out)
 

@@ -16,7 +16,7 @@ from dashboard.web.cards import render_cards
 from dashboard.web.charts import CHARTS, download_name, render, to_csv
 from dashboard.web.security import request_policy
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
-                                   period_presets, table_component)
+                                   period_presets, table_component, view_search)
 from dashboard.store.data import data_bounds
 from dashboard.core.filters import Filters, parse_filters
 from dashboard.core.periods import Period, month_label
@@ -48,7 +48,7 @@ def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset:
     parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain}, first, last)
     filters: Filters = parsed.filters
     start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
-    new_search = filters.query_string()
+    new_search = view_search(filters.query_string(), url_query(search))  # a page's own choice stays
     return (filters.age_band, preset_of(filters.period, first, last), start_m, end_m, filters.grain,
             no_update if new_search == search else new_search)
 
@@ -59,8 +59,14 @@ def preset_of(period: Period, first: date, last: date) -> str:
     return value if any(o["value"] == value for o in period_presets(first, last)) else "custom"
 
 
-def clean_selection(selection: Any) -> dict[str, int]:
-    """Return a drill-down selection from the browser as whole numbers only (anything else: none)."""
+def clean_selection(selection: Any, chart_id: str | None = None) -> dict[str, Any]:
+    """Return a drill-down selection from the browser as whole numbers only (anything else: none).
+
+    A chart whose selection is its page's own choice checks it itself (``Chart.selection_check``).
+    """
+    chart = CHARTS.get(chart_id) if chart_id else None
+    if chart is not None and chart.selection_check is not None:
+        return chart.selection_check(selection)
     if not isinstance(selection, dict):
         return {}
     clean = {}
@@ -151,7 +157,7 @@ def rendered_for(chart_id: str, filters_data: Any, selection: Any, table: bool =
     only the figure and note are needed.
     """
     return render(chart_id, filters_from_store(filters_data), policy=request_policy(),
-                  selection=clean_selection(selection), table=table)
+                  selection=clean_selection(selection, chart_id), table=table)
 
 
 def table_shown(n_clicks: Any) -> bool:
@@ -210,7 +216,7 @@ def download_chart(n_clicks, filters_data, selection):
     filters = filters_from_store(filters_data)
     policy = request_policy()
     name = download_name(chart_id, filters, policy) + ".csv"
-    rendered = render(chart_id, filters, policy=policy, selection=clean_selection(selection))
+    rendered = render(chart_id, filters, policy=policy, selection=clean_selection(selection, chart_id))
     return dcc.send_string(to_csv(rendered, policy), name)
 
 

@@ -21,7 +21,8 @@ from dash import html
 import numpy as np
 import pandas as pd
 
-from dashboard.web.charts import SERVICE_CHANGES, metric_field, trend_reading_of, trend_span
+from dashboard.web.charts import (POPULATION_NEEDED, SERVICE_CHANGES, metric_field, open_from, trend_reading_of,
+                                  trend_span)
 from dashboard.store.data import (MEDIAN_COLUMNS, MEDIAN_QUERIES, by_period, data_bounds, side_by_side,
                                   side_by_side_buckets)
 from dashboard.store.db import Database, one_version
@@ -31,6 +32,7 @@ from dashboard.core.filters import Filters
 from dashboard.core.periods import Period
 from dashboard.core.metrics import METRICS, Metric
 from dashboard.core.spc import ASSURANCE_TEXT, VARIATION_TEXT, SpcResult
+from dashboard.core.windows import FOLLOW_UP_DAYS, open_months, open_note
 
 # The note of a card whose metric has no value for the chosen age band (Metric.shown_for).
 ALL_AGES_ONLY = "Shown for all ages only"
@@ -124,6 +126,10 @@ def format_value(value, unit: str = "") -> str:
         return SUPPRESSED
     if unit == "%":
         return f"{value:.1f}%"
+    if unit == "x":  # a ratio of two rates
+        return f"{value:.2f}"
+    if isinstance(value, float) and unit == "hours":  # a few hours: a tenth of an hour is 6 minutes
+        return f"{value:,.1f} hours"
     if isinstance(value, float) and unit:
         return f"{value:,.0f} {unit}"
     return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
@@ -142,6 +148,8 @@ def _change(metric: Metric, now, before, has_previous: bool) -> str:
         if before == 0:
             return f"{arrow} from 0 in previous period"
         return f"{arrow} {abs(diff) / before * 100:.1f}% on previous period ({before:,})"
+    if metric.kind == "ratio":
+        return f"{arrow} {abs(diff):.2f} on previous period ({before:.2f})"
     if metric.kind == "median":  # the previous value too, as the other cards give it
         return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period ({format_value(before, metric.unit)})"
     return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period ({before:,.1f})"
@@ -234,7 +242,18 @@ def card_values(cards: Sequence[Card], filters: Filters, db: Database | None = N
             reading = trend_reading_of(card.definition, filters, db, policy).result \
                 if card.definition.shown_for(filters.age_band) else None
             values[card] = headline(card, shown[card.field.name].tolist(), headlines.has_previous, filters, reading)
-    return [values[card] for card in cards]
+    return [with_window_caveat(values[card], filters, db) for card in cards]
+
+
+def with_window_caveat(card: CardValue, filters: Filters, db: Database) -> CardValue:
+    """Return the card with a caveat when its period holds months whose follow-up window is not complete."""
+    days = FOLLOW_UP_DAYS.get(card.key)
+    opens = open_from(data_bounds(db), card.key) if days else None
+    months = open_months(opens, filters.period.end) if opens else 0
+    if not months or card.value is None:
+        return card
+    caveat = open_note(days, months, max(opens, filters.period.start))
+    return replace(card, note=f"{caveat} {card.note}".strip())
 
 
 def render_cards(cards: Sequence[Card], filters: Filters, db: Database | None = None,
@@ -254,8 +273,9 @@ def headline(card: Card, shown: list[Any], has_previous: bool, filters: Filters,
         # Not "suppressed or no data": under an age band the figure does not exist.
         return CardValue(metric.key, metric.label, None, None, NOT_SPLIT_BY_AGE, None, None, ALL_AGES_ONLY)
     value, previous = shown[0], shown[1]
+    note = POPULATION_NEEDED if value is None and metric.kind in ("rate", "ratio") else metric.note
     return CardValue(metric.key, metric.label, value, previous, _change(metric, value, previous, has_previous),
-                     reading.variation if reading else None, reading.assurance if reading else None, metric.note)
+                     reading.variation if reading else None, reading.assurance if reading else None, note)
 
 
 def shown_value(metric: Metric, row: Any, age_band: str, policy: Policy) -> Any:

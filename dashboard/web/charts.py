@@ -30,6 +30,7 @@ from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
 from dashboard.core.periods import Period, add_months, financial_year_label
 from dashboard.core.trend import Change, TrendReading, bucket_end, trend_reading
+from dashboard.core.windows import FOLLOW_UP_DAYS, first_open_month, open_points_note
 from dashboard.store.runtime import get_db
 from dashboard.settings import GRAINS, get_settings
 from dashboard.core.spc import SpcResult, spc, t_chart
@@ -47,6 +48,7 @@ class ChartKind(Enum):
     GRID = "grid"  # a heatmap of counts (hour by weekday)
     FLOW = "flow"  # a Sankey diagram of people between stages
     RARE = "rare"  # a T chart of a rare event: days between months with one
+    CURVE = "curve"  # a cumulative curve over days: a point per row of the table, from its shown counts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +77,12 @@ class Chart:
     # measures qualify: no other field's protection depends on them.
     table_only: tuple[str, ...] = ()
     figure_data: DataFn | None = None
+    # A selection that is the page's own choice (the Journeys index event), not a heatmap cell: what the
+    # browser sends is checked by this (anything unknown gives the default) rather than as a cell.
+    selection_check: Callable[[Any], dict[str, Any]] | None = None
+    # Columns worked out from the protected rows alone (a life table's cumulative %), named by their
+    # table label: shown in the table and drawn, a function of what is shown, so they give nothing away.
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     # A data function that reads other charts' protected rows (the SPC summary's board) protects
     # them itself: it is handed the request's policy as `policy=`, so the detailed view stays exact.
     protects_itself: bool = False
@@ -197,6 +205,8 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
         return finished(_nothing_to_show(chart, filters, no_rows), chart, filters, policy)
     shown = protect(raw, fields, policy)
+    if chart.derive is not None:
+        shown = chart.derive(shown)
     drawn = chart.figure(figures.plain_text(shown), filters)  # text from the data drawn as text, never markup
     if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
         drawn = all_suppressed(drawn.note)
@@ -312,24 +322,28 @@ def spc_reading(values: Sequence[float | None], *, better: str | None, target: f
 
 
 def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str = "", better: str | None = None,
-                     target: float | None = None, percent: bool = False, count: bool = False) -> Drawn:
+                     target: float | None = None, percent: bool = False, count: bool = False,
+                     window_days: int = 0) -> Drawn:
     """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
 
     `better` is the direction of improvement ('up', 'down' or None); a percentage is bounded by 0 and 100.
     `count`: the column is a count, so suppressed points can withhold the limits (dashboard.core.spc).
+    A period labelled as not complete (`OPEN`: its follow-up window of `window_days` runs past the
+    data's end) is drawn apart and left out of the calculation.
     """
     suppressed = [v == SUPPRESSED for v in shown[column]]
     values = plottable(shown[column])
-    result = spc_reading(values, better=better, target=target, percent=percent,
+    late = [str(p).endswith(OPEN) for p in shown["period"]]
+    inside = [None if unfinished else v for v, unfinished in zip(values, late)]
+    result = spc_reading(inside, better=better, target=target, percent=percent,
                          suppressed_counts=sum(suppressed) if count else 0)
-    return _spc_drawn(shown, values, suppressed, result, name=name, unit=unit, target=target)
-
-
-def _spc_drawn(shown: pd.DataFrame, values: list[float | None], suppressed: list[bool], result: SpcResult, *,
-               name: str, unit: str, target: float | None) -> Drawn:
-    fig = figures.spc_figure(shown["period"], values, result, name=name, unit=unit, target=target,
-                             suppressed=suppressed)
-    return Drawn(fig, figures.variation_text(result), spc_columns(result, values))
+    fig = figures.spc_figure(shown["period"], inside, result, name=name, unit=unit, target=target,
+                             suppressed=suppressed,
+                             still_open=[v if unfinished else None for v, unfinished in zip(values, late)])
+    note = figures.variation_text(result)
+    if any(late) and window_days:
+        note = f"{note} {open_points_note(window_days)}"
+    return Drawn(fig, note, spc_columns(result, inside))
 
 
 SIGNAL_TEXT = {"improvement": "Special cause: improvement", "concern": "Special cause: concern",
@@ -360,9 +374,34 @@ def spc_columns(result: SpcResult, values: Sequence[float | None]) -> dict[str, 
             "SPC signal": signals}
 
 
+def with_open_window(frame: pd.DataFrame, db: Database, filters: Filters, days: int) -> pd.DataFrame:
+    """Return a trend frame labelled by with_labels, its buckets whose `days` window is not complete marked OPEN."""
+    bounds = data_bounds(db)
+    if not bounds:
+        return frame
+    opens = first_open_month(bounds[1], days)
+    return frame.assign(period=[p if str(p).endswith(APART) or bucket_end(b, filters.grain) < opens else p + OPEN
+                                for b, p in zip(frame["bucket"], frame["period"])])
+
+
 SERVICE_CHANGES = "service_changes"  # the query of the service change register, read by every trend chart
+# What a rate chart or card says without the optional population table (or without residents in the band).
+POPULATION_NEEDED = ("Rates per 100,000 residents need the optional population table (split by ethnic group for "
+                     "rates by group): see the README, 'Loading real extracts'.")
 SPAN_PERIOD, SPAN_PREVIOUS, SPAN_EARLIER = "Chosen period", "Previous equal period", "Earlier"
 APART = " (part)"  # a bucket cut by the data or the period: drawn apart, not calculated
+OPEN = " (not complete)"  # a bucket whose follow-up window runs past the data's end: drawn apart, not calculated
+
+
+def is_apart(label: Any) -> bool:
+    """Return whether a trend bucket's label says it is drawn apart and left out of the SPC calculation."""
+    return str(label).endswith((APART, OPEN))
+
+
+def open_from(bounds: tuple[date, date] | None, key: str) -> date | None:
+    """Return the first month whose follow-up window for metric `key` is not complete (None: no window)."""
+    days = FOLLOW_UP_DAYS.get(key)
+    return first_open_month(bounds[1], days) if days and bounds else None
 RECALCULATED = " (limits recalculated)"
 
 
@@ -397,26 +436,40 @@ def trend_rows(db: Database, filters: Filters, metric: Metric) -> pd.DataFrame:
     first = bounds[0] if bounds else span.period.start
     previous = filters.period.previous()
     changes = service_changes(db, metric.key)
+    opens = open_from(bounds, metric.key)
     labels, parts, notes = [], [], []
     for b in frame["bucket"]:
         whole = first <= b and bucket_end(b, filters.grain) <= filters.period.end
-        labels.append(bucket_label(b, filters.grain) + ("" if whole else APART))
+        complete = opens is None or bucket_end(b, filters.grain) < opens
+        labels.append(bucket_label(b, filters.grain) + (APART if not whole else "" if complete else OPEN))
         parts.append(SPAN_PERIOD if b >= filters.period.start else SPAN_PREVIOUS if b >= previous.start
                      else SPAN_EARLIER)
         notes.append("; ".join(c.title + (RECALCULATED if c.recalculate else "")
                                for c in changes if b <= c.month <= bucket_end(b, filters.grain)))
-    frame = frame.assign(period=labels, span=parts, change=notes)
+    # Only the columns its fields read (a query holds up to 25): every later step copies the frame.
+    columns = {name: frame[name].array for name in _trend_columns(metric.key) if name in frame}
+    columns.update(period=labels, span=parts, change=notes)
     if metric.base:
-        frame = frame.assign(records=frame[metric.base])
-    return frame
+        columns["records"] = frame[metric.base].array
+    return pd.DataFrame(columns)
+
+
+@lru_cache(maxsize=None)
+def _trend_columns(key: str) -> tuple[str, ...]:
+    """Return the query columns a metric's trend rows keep: the bucket and what its fields and base read."""
+    metric = METRICS[key]
+    made = {"period", "span", "change", "records"}
+    read = [n for f in trend_fields(key) for n in (f.name, f.num, f.den, *(f.reference or ())) if n and n not in made]
+    return tuple(dict.fromkeys(["bucket", *read, *([metric.base] if metric.base else [])]))
 
 
 def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: str | None = None) -> TrendReading:
     """Return the SPC reading of a metric's protected trend rows: the one call behind its chart and its card."""
     column = column or metric_field(metric.key).name
     buckets = list(shown["bucket"])
-    whole = [not str(p).endswith(APART) for p in shown["period"]]
-    first = next((b for b, w in zip(buckets, whole) if w), filters.period.start)
+    whole = [not is_apart(p) for p in shown["period"]]
+    first = next((b for b, p in zip(buckets, shown["period"]) if not str(p).endswith(APART)), filters.period.start)
+    opens = next((b for b, p in zip(buckets, shown["period"]) if str(p).endswith(OPEN)), None)
     changes = []
     for b, note in zip(buckets, shown["change"]):
         for part in filter(None, str(note).split("; ")):
@@ -424,7 +477,7 @@ def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: 
     return trend_reading(buckets, list(shown[column]), grain=filters.grain, first=first, last=filters.period.end,
                          period_start=filters.period.start, changes=changes, better=metric.better,
                          target=get_settings().targets.get(metric.key), percent=metric.kind == "pct",
-                         count=metric.kind == "count")
+                         count=metric.kind == "count", open_from=opens)
 
 
 def records_label(metric: Metric) -> str:
@@ -479,20 +532,27 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
         reading = metric_trend(metric, shown, filters, value_field.name)
         values = plottable(column)
         inside = [v if whole else None for v, whole in zip(values, reading.whole)]
-        apart = [None if whole else v for v, whole in zip(values, reading.whole)]
+        unfinished = [str(p).endswith(OPEN) for p in shown["period"]]
+        apart = [None if whole or late else v for v, whole, late in zip(values, reading.whole, unfinished)]
+        still_open = [v if late else None for v, late in zip(values, unfinished)]
         chosen = [i for i, p in enumerate(reading.in_period) if p]
         fig = figures.spc_figure(shown["period"], inside, reading.result, name=metric.label, unit=metric.unit,
                                  target=get_settings().targets.get(key),
                                  suppressed=[v == SUPPRESSED for v in column], apart=apart,
                                  shade=(chosen[0], chosen[-1]) if chosen and chosen[0] > 0 else None,
-                                 changes=[(i, c.title, c.recalculate) for i, c in reading.changes])
+                                 changes=[(i, c.title, c.recalculate) for i, c in reading.changes],
+                                 still_open=still_open)
         note = figures.variation_text(reading.result)
         if chosen and chosen[0] > 0:
             note = f"{note} The chart runs from the data's first month to the period's end; the chosen period is shaded."
+        if any(unfinished):
+            note = f"{note} {open_points_note(FOLLOW_UP_DAYS[key])}"
         return Drawn(fig, note, spc_columns(reading.result, inside))
 
     empty = f"No {metric.label.lower()} data for this selection."
-    if metric.band_all_only:
+    if metric.kind in ("rate", "ratio"):  # no residents to divide by: say how to add them
+        empty = POPULATION_NEEDED
+    elif metric.band_all_only:
         empty = f"{metric.label} is shown for all ages only: capacity is not split by age band."
     return Chart(id=chart_id or f"spc-{key}", kind=ChartKind.SPC, title=title or metric.label, data=data,
                  queries=(*metric.queries, SERVICE_CHANGES), fields=fields, figure=figure, description=description or metric.note,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -38,6 +39,9 @@ class Page:
     rows: tuple[tuple[tuple[str, int], ...], ...]
     audience: str = ""
     extra: Any = None  # page-specific components placed after the cards
+    # URL parameters of the page's own choice (beyond the shared filters), kept in the URL when a
+    # shared filter changes: e.g. the Journeys page's index event. Checked by the page's own callback.
+    params: tuple[str, ...] = ()
 
     @property
     def card_keys(self) -> tuple[str, ...]:
@@ -46,6 +50,7 @@ class Page:
 
 
 PAGES: dict[str, Page] = {}
+PAGE_PARAMS: dict[str, None] = {}  # every page's own URL parameters, in the order a URL lists them
 
 
 def publish(page: Page, module: str, nav: str, order: int) -> Page:
@@ -59,6 +64,7 @@ def publish(page: Page, module: str, nav: str, order: int) -> Page:
 
     layout.__doc__ = f"Return the {page.title} page for the URL's query string."
     PAGES[page.id] = page
+    PAGE_PARAMS.update(dict.fromkeys(page.params))
     dash.register_page(module, path=page.path, name=nav, title=f"{page.title} · {APP_TITLE}", order=order,
                        layout=layout, description=page.intro)
     return page
@@ -171,6 +177,16 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
 
 
 # --- page frame ----------------------------------------------------------------------------
+
+def view_search(filters_search: str, query: Mapping[str, Any]) -> str:
+    """Return the URL query string of a view: the shared filters', then the pages' own parameters set in `query`.
+
+    One order (the filters, then PAGE_PARAMS as registered), so the same view is always the same
+    URL and a filter change never drops a page's choice.
+    """
+    extra = [(name, query[name]) for name in PAGE_PARAMS if isinstance(query.get(name), str) and query[name]]
+    return filters_search + ("&" + urlencode(extra) if extra else "")
+
 
 def filters_to_store(filters: Filters) -> dict[str, str]:
     """Return filters as the JSON the page store holds."""

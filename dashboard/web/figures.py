@@ -7,6 +7,7 @@ function returns a fresh dict, so no layout is ever shared or mutated.
 from __future__ import annotations
 
 import html
+import math
 from html import escape as html_escape
 
 import textwrap
@@ -205,12 +206,15 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
                name: str, unit: str = "", target: float | None = None,
                suppressed: Sequence[bool] = (), apart: Sequence[float | None] = (),
                shade: tuple[int, int] | None = None,
-               changes: Sequence[tuple[int, str, bool]] = ()) -> dict[str, Any]:
+               changes: Sequence[tuple[int, str, bool]] = (),
+               still_open: Sequence[float | None] = ()) -> dict[str, Any]:
     """Return an XmR chart: values, mean, process limits, MDC-coloured special causes, target.
 
     A point marked in `suppressed` is a gap in the line with a '*' at zero, so it reads as small, not absent.
     `apart`: values of buckets left out of the calculation (a part quarter or year), drawn as
-    hollow grey points. `shade`: the first and last index of the chosen period, shaded.
+    hollow grey points. `still_open`: values of buckets whose follow-up window is not complete at
+    the data's end (dashboard.core.windows), drawn as hollow orange points, also not calculated.
+    `shade`: the first and last index of the chosen period, shaded.
     `changes`: (index of the first bucket after it, title, recalculate) of each service change,
     drawn as a vertical line with its title (escaped: a title is data, never markup).
     Mean and limits follow the result's segments (a step where a change recalculates them).
@@ -260,6 +264,14 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
                      "marker": {"color": "white", "size": 8, "line": {"color": NHS_MID_GREY, "width": 1.5}},
                      "hovertext": [f"{labels[i]}: {_fmt(apart[i], unit)} (part bucket: not in the calculation)"
                                    for i in outside], "hoverinfo": "text"})
+    late = [i for i, v in enumerate(still_open) if v is not None]
+    if late:
+        data.append({"type": "scatter", "mode": "markers", "name": "Not complete (not in the calculation)",
+                     "x": [labels[i] for i in late], "y": [still_open[i] for i in late],
+                     "marker": {"color": "white", "size": 9, "symbol": "circle",
+                                "line": {"color": CONCERN, "width": 2}},
+                     "hovertext": [f"{labels[i]}: {_fmt(still_open[i], unit)} (follow-up window not complete: "
+                                   "reads low, not in the calculation)" for i in late], "hoverinfo": "text"})
     if hidden:
         data.append(_suppressed_marks([labels[i] for i in hidden], [0] * len(hidden),
                                       [f"{labels[i]}: * (suppressed)" for i in hidden]))
@@ -280,13 +292,52 @@ def spc_figure(labels: Sequence[str], values: Sequence[float | None], result: Sp
     if all(v is None or v == 0 for v in values):
         # Nothing drawn above 0 but '*': whole-number (or 0-100%) ticks rather than Plotly's 0 to 1.
         yaxis["range"] = [0, 100 if unit == "%" else 10]
+    else:
+        lines = [y for trace in data if trace.get("mode") != "text" for y in trace.get("y", ())]
+        zoom = value_range(lines, percent=unit == "%")
+        if zoom is not None:
+            yaxis["range"] = list(zoom)
+            annotations.append(axis_note(zoom[0], unit))
     # Room above the plot for the annotation's lines, clear of the mode bar.
-    notes = [a for a in annotations if a.get("yref") == "paper" and a.get("xref") == "paper"]
+    notes = [a for a in annotations if a.get("yref") == "paper" and a.get("xref") == "paper"
+             and a.get("name") != AXIS_NOTE]
     top = 28 + 16 * sum(a["text"].count("<br>") + 1 for a in notes) if notes else 16
     layout = base_layout(yaxis=yaxis, annotations=annotations, margin={"t": top})
     if shapes:
         layout["shapes"] = shapes
     return {"data": data, "layout": layout}
+
+
+AXIS_NOTE = "axis-note"  # the annotation that says a value axis does not start at zero
+
+
+def value_range(values: Sequence[Any], *, percent: bool = False) -> tuple[float, float] | None:
+    """Return an axis range that shows the variation of `values`, or None where the axis should start at 0.
+
+    Starting at zero would leave more than half the plot empty when every value is above half the
+    largest (occupancy at 91-95% on a 0-100% axis looks flat): the axis then spans the values with
+    a margin of a tenth of their spread (at least 1), kept within 0 and, for a percentage, 100.
+    """
+    drawn = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v]
+    if not drawn:
+        return None
+    low, high = min(drawn), max(drawn)
+    if low <= 0 or low <= high / 2:
+        return None
+    pad = max((high - low) * 0.1, 1.0 if high >= 10 else high * 0.05)
+    bottom, top = max(0.0, low - pad), high + pad
+    if percent:
+        top = min(top, 100.0 + pad / 2)
+    return round(bottom, 6), round(top, 6)
+
+
+def axis_note(start: float, unit: str) -> dict[str, Any]:
+    """Return the annotation, at the foot of the value axis, saying where it starts (not at zero)."""
+    number = f"{start:,.0f}" if abs(start) >= 10 else f"{start:.1f}"
+    shown = f"{number}%" if unit == "%" else number
+    return {"name": AXIS_NOTE, "text": f"Axis starts at {shown}, not 0", "showarrow": False, "xref": "paper",
+            "yref": "paper", "x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom", "align": "left",
+            "font": {"size": 10, "color": NHS_DARK_GREY}, "bgcolor": "rgba(255,255,255,0.8)"}
 
 
 def short_title(title: str, limit: int = 40) -> str:
@@ -457,6 +508,51 @@ def percent_axis(fig: dict, axis: str = "xaxis") -> dict:
     ticks = {k: v for k, v in fig["layout"][axis].items() if k != "nticks"}
     fig["layout"][axis] = {**ticks, "range": [0, 102], "dtick": 20}  # 102: room for the 100% tick
     return fig
+
+
+def rate_ratio_figure(labels: Sequence[str], ratios: Sequence[Any], lows: Sequence[Any], highs: Sequence[Any], *,
+                      reference: str) -> dict[str, Any]:
+    """Return rate ratios as points with their 95% confidence intervals on a log axis, and a line at 1.
+
+    A ratio of 2 and one of 0.5 are as far from 1 on a log axis: neither direction looks bigger. A
+    hidden ratio ('*') is marked at 1; the reference group (ratio 1 by definition) has no point.
+    """
+    labels = list(labels)
+    values = [v if v else None for v in plottable(ratios)]  # 0 has no place on a log axis
+    low, high = plottable(lows), plottable(highs)
+    above = [h - v if h is not None and v is not None else 0 for v, h in zip(values, high)]
+    below = [v - lo if lo is not None and v is not None else 0 for v, lo in zip(values, low)]
+    hover = []
+    for label, shown, v, lo, hi in zip(labels, ratios, values, low, high):
+        text = "* (suppressed)" if shown == SUPPRESSED else ("–" if v is None else f"{v:.2f}")
+        if lo is not None and hi is not None:
+            text += f" (95% CI {lo:.2f} to {hi:.2f})"
+        hover.append(f"{label}: {text}")
+    data: list[dict[str, Any]] = [{
+        "type": "scatter", "mode": "markers", "orientation": "h", "name": f"Rate ratio to {reference}",
+        "x": values, "y": labels, "marker": {"color": NHS_BLUE, "size": 10},
+        "error_x": {"type": "data", "symmetric": False, "array": above, "arrayminus": below,
+                    "color": NHS_DARK_GREY, "thickness": 1.5, "width": 5},
+        "hovertext": hover, "hoverinfo": "text"}]
+    hidden = [label for label, shown in zip(labels, ratios) if shown == SUPPRESSED]
+    if hidden:
+        data.append(_suppressed_marks(hidden, [1] * len(hidden), [f"{label}: * (suppressed)" for label in hidden],
+                                      horizontal=True))
+    drawn = [x for x in [*values, *low, *high] if x]
+    lowest, highest = min(drawn + [0.8]), max(drawn + [1.25])
+    span = [math.log10(lowest) - 0.08, math.log10(highest) + 0.08]
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32) if lowest / 1.3 <= t <= highest * 1.3]
+    layout = base_layout(
+        height=max(240, 28 * len(labels) + 90), showlegend=False, margin={"t": 36},
+        xaxis={"type": "log", "range": span, "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks],
+               "title": {"text": f"Rate ratio to {reference} (log scale)"}},
+        yaxis={"autorange": "reversed", "rangemode": "normal", "type": "category"},
+        # On a log axis a shape takes the value itself (plotly.js #6194), an annotation its log: 0 is 1.
+        shapes=[{"type": "line", "xref": "x", "x0": 1, "x1": 1, "yref": "paper", "y0": 0, "y1": 1,
+                 "line": {"color": REFERENCE_RED, "dash": "dot"}}],
+        annotations=[{"text": f"{reference} = 1", "showarrow": False, "xref": "x", "x": 0, "yref": "paper", "y": 1,
+                      "yanchor": "bottom", "font": {"size": 11, "color": REFERENCE_RED}}])
+    return {"data": data, "layout": layout}
 
 
 def heatmap_figure(x: Sequence[str], y: Sequence[str], z: Sequence[Sequence[float | None]], *,

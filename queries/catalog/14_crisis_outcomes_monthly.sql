@@ -1,6 +1,7 @@
 -- Crisis entries (A&E attendances, s136 detentions, ward liaison referrals) by anchor month, age
 -- and the pathway node they flow to (pathway_flow); entries that lead to an admission (target
--- null) are counted there from the stays themselves, so they have no row here.
+-- null) are counted there from the stays themselves, so they have no row here. Admission to an
+-- acute (general) ward and police custody are outcomes of their own, not "other".
 CREATE TABLE crisis_outcomes_monthly AS
 WITH entries AS (
     SELECT date_trunc('month', arrival_at)::DATE AS month, age, 'ae' AS source,
@@ -10,6 +11,8 @@ WITH entries AS (
                WHEN 'community_mh' THEN 'community_support'
                WHEN 'home' THEN 'home'
                WHEN 'left_before_treatment' THEN 'left'
+               WHEN 'admitted_acute' THEN 'admitted_acute'
+               WHEN 'police_custody' THEN 'police_custody'
                ELSE 'other_outcome'
            END AS target
     FROM ae_attendances

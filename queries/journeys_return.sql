@@ -1,0 +1,42 @@
+-- Time to the first return to A&E or first s136 detention after the index event, as a life table
+-- over 90 days: for the cohort (macro journey_cohort, as journeys_next), by interval of days.
+-- Returns one row per interval: step, day_from, day_to (the interval is day_from < t <= day_to),
+--   at_risk (people followed to day_from with no return by then), returned (first return in the
+--   interval), censored (no return by day_to, and the data end before day_to: still at risk, no
+--   longer seen)
+-- at_risk of the next interval = at_risk - returned - censored. A return is an A&E attendance or
+-- a s136 detention 0 < t <= 90 days after the index event; t and the follow-up to the data's end
+-- (journey_end()) are in microseconds, so an event on day 30 exactly falls in the interval ending
+-- on day 30.
+WITH cohort AS (
+    SELECT person_key, index_at
+    FROM journey_cohort($index_kind, $narrow, $period_start, $period_end, $age_min, $age_max)
+),
+firsts AS (
+    SELECT c.person_key, min(e.event_at) AS returned_at
+    FROM cohort c
+    JOIN person_events e ON e.person_key = c.person_key
+    WHERE e.event_at > c.index_at AND e.event_at <= c.index_at + INTERVAL 90 DAY
+      AND e.event_at > $period_start AND e.event_at <= $period_end + INTERVAL 90 DAY
+      AND e.kind IN ('ae', 's136')
+    GROUP BY c.person_key
+),
+people AS (
+    SELECT epoch_us(f.returned_at) - epoch_us(c.index_at) AS event_us,
+           epoch_us(journey_end()) - epoch_us(c.index_at) AS followed_us
+    FROM cohort c LEFT JOIN firsts f USING (person_key)
+),
+intervals AS (
+    SELECT step, day_from, day_to, day_from * 86400000000::BIGINT AS from_us, day_to * 86400000000::BIGINT AS to_us
+    FROM (VALUES (1, 0, 7), (2, 7, 14), (3, 14, 21), (4, 21, 30), (5, 30, 45), (6, 45, 60), (7, 60, 75),
+                 (8, 75, 90)) t(step, day_from, day_to)
+)
+SELECT i.step, i.day_from, i.day_to,
+       count(*) FILTER (WHERE (p.event_us IS NULL OR p.event_us > i.from_us) AND p.followed_us >= i.from_us)
+           AS at_risk,
+       count(*) FILTER (WHERE p.event_us > i.from_us AND p.event_us <= i.to_us) AS returned,
+       count(*) FILTER (WHERE (p.event_us IS NULL OR p.event_us > i.to_us)
+                          AND p.followed_us >= i.from_us AND p.followed_us < i.to_us) AS censored
+FROM intervals i CROSS JOIN people p
+GROUP BY i.step, i.day_from, i.day_to
+ORDER BY i.step
