@@ -303,6 +303,7 @@ def test_a_served_app_is_set_up_before_its_first_request(generated_data):
     assert client.get("/_dash-component-suites/dash/deps/react@18.3.1.min.js").status_code == 200
 
 
+@pytest.mark.slow
 def test_the_apps_string_storage_changes_no_figure_table_or_card(app, app_db):
     """Python string storage (runtime.STRING_STORAGE, for speed) draws exactly what pandas' default does."""
     from dashboard.store import runtime

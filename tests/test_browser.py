@@ -31,7 +31,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a browser and a served app: the fast lane skips them
 
 PAGES = ("/", "/urgent-care", "/places-of-safety", "/inpatient", "/delayed-transfers", "/recovery", "/spc-summary",
          "/journeys")

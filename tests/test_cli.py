@@ -27,6 +27,7 @@ def metrics(data, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_metrics_prints_every_key_with_the_contract_types(generated_data):
     out = metrics(generated_data, "--start", "2025-01", "--end", "2025-12", "--age-band", "all")
     assert list(out) == list(METRICS)
@@ -40,6 +41,7 @@ def test_metrics_prints_every_key_with_the_contract_types(generated_data):
     assert out["ae_attendances"] > 0 and out["bed_days"] > 0
 
 
+@pytest.mark.slow
 def test_metrics_match_the_pages_data_layer(generated_data):
     from dashboard.store.db import Database
     from dashboard.core.filters import Filters
@@ -51,17 +53,20 @@ def test_metrics_match_the_pages_data_layer(generated_data):
     assert out == pytest.approx(compute_metrics(db, Filters("18-25", Period.from_months("2024-04", "2025-03"))))
 
 
+@pytest.mark.slow
 def test_a_period_past_the_data_is_cut_at_the_last_month(generated_data):
     cut = metrics(generated_data, "--start", "2025-07", "--end", "2027-06")
     exact = metrics(generated_data, "--start", "2025-07", "--end", END_MONTH)
     assert cut == exact
 
 
+@pytest.mark.slow
 def test_a_period_wholly_after_the_data_has_no_activity(generated_data):
     out = metrics(generated_data, "--start", "2030-01", "--end", "2030-12")
     assert out["bed_days"] == 0 and out["ae_4h_pct"] is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ("--age-band", "teens"), ("--start", "2025-13"), ("--end", "25-01"), ("--start", "2025-06", "--end", "2025-01"),
 ])
@@ -71,6 +76,7 @@ def test_bad_arguments_exit_non_zero_with_one_line(generated_data, args):
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error:")
 
 
+@pytest.mark.slow
 def test_a_bad_extract_exits_non_zero_naming_extract_and_rule(generated_data, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(generated_data, broken)
@@ -83,6 +89,7 @@ def test_a_bad_extract_exits_non_zero_naming_extract_and_rule(generated_data, tm
     assert len(line.splitlines()) == 1 and "ae_attendances" in line and "site" in line
 
 
+@pytest.mark.slow
 def test_a_missing_data_folder_is_a_clear_error(tmp_path):
     result = run("metrics", "--data", str(tmp_path / "nowhere"))
     assert result.returncode != 0 and "no data folder" in result.stderr

@@ -33,6 +33,7 @@ def in_process(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, t
     return status, out, err
 
 
+@pytest.mark.slow
 def test_spc_prints_points_with_limits_signals_and_mdc_icons():
     result = run(csv_of(RECALC), "--better", "higher", "--target", "10", "--recalc-at", "2023-04")
     assert result.returncode == 0, result.stderr
@@ -67,6 +68,7 @@ def test_spc_in_process_gaps_baseline_and_run_lengths(monkeypatch, capsys):
     assert status == 0 and shifts == list(range(15))
 
 
+@pytest.mark.slow
 def test_spc_with_too_few_points_has_the_mean_and_no_limits_or_icons():
     out = json.loads(run(csv_of(RECALC[:12]), "--better", "lower", "--target", "20").stdout)
     assert out["variation"] is None and out["assurance"] is None
@@ -74,6 +76,7 @@ def test_spc_with_too_few_points_has_the_mean_and_no_limits_or_icons():
     assert out["points"][0]["mean"] == pytest.approx(sum(RECALC[:12]) / 12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, args, message", [
     ("", (), "no input"),
     ("month,count\n2024-01,1\n", (), "header must be 'period,value'"),

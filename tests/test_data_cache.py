@@ -92,6 +92,7 @@ SUMMED = ("ae_by_period", "liaison_by_period", "s136_by_period", "s136_under18_b
           "population_by_period")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("grain", ["quarter", "fy", "period"])
 def test_a_quarter_or_a_year_is_the_sum_of_its_months_exactly_as_duckdb_buckets_them(app_db, grain):
     """by_period sums its monthly answer into buckets; DuckDB's own bucketed answer must be the same rows."""

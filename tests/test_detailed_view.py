@@ -22,6 +22,8 @@ from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED
 
 from tests.test_security import ROOT, Client, _free_port, _wait, chart_request, download_request, page_request
 
+pytestmark = pytest.mark.slow  # a served app under eight threads: the fast lane skips it
+
 PASSWORD = "a long enough passphrase"
 STORE = {"age_band": "0-17", "start": "2025-01", "end": "2025-06", "grain": "month"}
 CHARTS_ASKED = ("uec-sites", "uec-4h", "pos-place-mix", "pos-under18", "pos-ethnicity", "pos-repeat", "dtoc-reason")

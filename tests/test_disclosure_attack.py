@@ -20,7 +20,6 @@ recovers hidden counts: the attack can fail.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +30,8 @@ from dashboard.core.disclosure import SUPPRESSED, Policy, interval
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS
 from dashboard.core.periods import Period, add_months, parse_month
+
+pytestmark = pytest.mark.slow  # minutes of answers collected and intersected: the fast lane skips it
 
 BANDS = ("0-17", "18-25", "26-64", "65+")
 THRESHOLD, BASE = 8, 5

@@ -51,6 +51,9 @@ from dashboard.settings import AGE_BANDS, GRAINS
 
 THRESHOLD = 8
 POLICY = Policy(THRESHOLD, "national", 5)
+
+pytestmark = pytest.mark.slow  # every chart, card and download for every band and grain: the fast lane skips it
+
 ONE_MONTH = Period.from_months("2025-06", "2025-06")
 A_YEAR = Period.from_months("2025-01", "2025-12")
 VIEWS = tuple(

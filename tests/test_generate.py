@@ -12,6 +12,8 @@ from dashboard.extracts import schema
 from dashboard.__main__ import main
 from dashboard.extracts.generate import generate, make_window
 
+pytestmark = pytest.mark.slow  # generates 50,000 people three times over: the fast lane skips it
+
 POPULATION = 50_000
 END_MONTH = "2025-12"
 START = date(2021, 1, 1)  # five whole years ending 2025-12

@@ -14,6 +14,8 @@ from dashboard.web.hardening import MAX_JSON_DEPTH, json_depth
 from tests.test_security import (ROOT, STORE, Client, _free_port, _wait, chart_request, download_request,
                                  filters_request, page_request)
 
+pytestmark = pytest.mark.slow  # a served app in a subprocess, and fuzzing: the fast lane skips it
+
 
 class Answer:
     """A response as the tests read it: status code, headers, body bytes."""

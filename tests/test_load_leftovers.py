@@ -15,6 +15,8 @@ from dashboard.store import loading
 from dashboard.store.loading import load, remove_crash_leftovers
 from tests.extract_factory import TODAY, write_parquet
 
+pytestmark = pytest.mark.slow  # loads that write releases and build catalogs: the fast lane skips it
+
 
 @pytest.fixture()
 def catalogs(tmp_path, monkeypatch) -> Path:

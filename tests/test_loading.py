@@ -16,6 +16,8 @@ from dashboard.store.db import ensure_catalog
 from tests.extract_factory import BAD_CASES, TODAY, Case, good_rows, row, write_csv, write_parquet
 from tests.test_validate import assert_problems
 
+pytestmark = pytest.mark.slow  # every case writes a release and builds its catalog: the fast lane skips it
+
 
 def tree_digest(root: Path) -> dict[str, str]:
     """Every entry under root (not following symlinks): file -> sha256, symlink -> target, dir -> 'dir'."""

@@ -16,6 +16,8 @@ from dashboard.web import cards as cards_module
 from dashboard.web import callbacks
 from dashboard.web.components import PAGES
 
+pytestmark = pytest.mark.slow  # two releases loaded and swapped under running callbacks: the fast lane skips it
+
 STORE = {"age_band": "all", "start": "2025-01", "end": "2025-12", "grain": "month"}
 OVERVIEW = {"type": "cards", "page": "overview"}
 

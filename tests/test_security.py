@@ -221,6 +221,7 @@ def test_flask_debug_in_the_environment_cannot_turn_debug_on(monkeypatch):
     assert not server.debug
 
 
+@pytest.mark.slow
 def test_the_hash_helper_prints_a_hash_of_the_password_read_from_stdin():
     run = subprocess.run([sys.executable, "-m", "dashboard", "hash-password"], input=PASSWORD + "\n",
                          capture_output=True, text=True, cwd=ROOT, timeout=60)
@@ -442,6 +443,7 @@ def every_route(client: Client) -> list[tuple[str, object]]:
             ("/_dash-update-component", download_request(STORE))]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["basic", "header"])
 def test_every_route_needs_credentials_when_auth_is_on(mode, servers):
     client = Client(servers[mode])
@@ -461,6 +463,7 @@ def test_every_route_needs_credentials_when_auth_is_on(mode, servers):
         .startswith("Site,Attendances")
 
 
+@pytest.mark.slow
 def test_every_inline_script_of_the_real_page_is_in_the_policy(servers):
     # (Run against the served app: an app made in this process would take Dash's global callbacks.)
     status, headers, html = Client(servers["open"]).request("/urgent-care")
@@ -469,6 +472,7 @@ def test_every_inline_script_of_the_real_page_is_in_the_policy(servers):
     assert all(s in headers["Content-Security-Policy"] for s in scripts)
 
 
+@pytest.mark.slow
 def test_without_auth_every_route_is_open_and_carries_the_security_headers(servers):
     client = Client(servers["open"])
     for path, body in every_route(client):
@@ -489,6 +493,7 @@ JUNK_STORES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("store", JUNK_STORES, ids=range(len(JUNK_STORES)))
 def test_junk_filters_get_the_defaults_never_an_error(store, servers):
     client = Client(servers["open"])
@@ -500,6 +505,7 @@ def test_junk_filters_get_the_defaults_never_an_error(store, servers):
         json.loads(text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("body", [
     chart_request("not an object"), chart_request([1, 2]), chart_request(12), chart_request(STORE, "no-such-chart"),
     chart_request(STORE, SQL), chart_request(STORE, graph_id="uec-sites"), chart_request(STORE, graph_id={"x": SQL}),
@@ -515,12 +521,14 @@ def test_a_forged_callback_request_gets_400_never_a_stack_trace(body, servers):
     assert text == "Bad request.\n" and headers["Content-Type"].startswith("text/plain")
 
 
+@pytest.mark.slow
 def test_a_request_over_a_megabyte_gets_413(servers):
     status, _, text = Client(servers["open"]).request(
         "/_dash-update-component", chart_request({**STORE, "age_band": "x" * 1_100_000}))
     assert status == 413 and not LEAKS.search(text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("search", [f"?age_band={SQL}&start=20x5&end=2025-99&grain=1;select",
                                     "?age_band=%00%ff&start=" + "9" * 5000, "?age_band=all&age_band=0-17",
                                     "?threshold=0&MHFLOW_SUPPRESSION_THRESHOLD=0"],
@@ -540,6 +548,7 @@ def test_junk_in_the_url_shows_a_notice_and_the_defaults(search, servers):
     assert status == 200
 
 
+@pytest.mark.slow
 def test_junk_from_the_filter_controls_falls_back_to_the_defaults(servers):
     client = Client(servers["open"])
     body = filters_request("", SQL, "2024-04|" + SQL, {"a": 1}, [SQL], 7, changed="filter-age-band.value")

@@ -138,6 +138,7 @@ STOPS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env, name", STOPS)
 def test_serve_stops_with_one_line_naming_the_variable(env: dict[str, str], name: str, tmp_path: Path) -> None:
     # An empty data folder: were the check after data generation, this would take minutes, not a second.
@@ -148,6 +149,7 @@ def test_serve_stops_with_one_line_naming_the_variable(env: dict[str, str], name
     assert not (tmp_path / "none").exists()
 
 
+@pytest.mark.slow
 def test_the_wsgi_entry_point_stops_with_one_line_and_gunicorns_boot_error(tmp_path: Path) -> None:
     done = _start({"MHFLOW_SUPPRESSION_RULE": "nationl", "MHFLOW_DATA_DIR": str(tmp_path)},
                   "-c", "import dashboard.wsgi")
@@ -156,6 +158,7 @@ def test_the_wsgi_entry_point_stops_with_one_line_and_gunicorns_boot_error(tmp_p
     assert len(lines) == 1 and lines[0].startswith("error: MHFLOW_SUPPRESSION_RULE='nationl'"), done.stderr
 
 
+@pytest.mark.slow
 def test_other_commands_stop_on_a_bad_setting_too(tmp_path: Path) -> None:
     done = _start({"MHFLOW_DUCKDB_THREADS": "0"}, "-m", "dashboard", "validate", str(tmp_path))
     assert done.returncode == 2

@@ -74,6 +74,7 @@ def test_a_signed_in_user_is_never_throttled():
     assert passwords.checks == 3
 
 
+@pytest.mark.slow
 def test_the_server_answers_429_with_retry_after_and_stops_hashing(monkeypatch):
     hashed = []
     real = security.check_password_hash
@@ -88,6 +89,7 @@ def test_the_server_answers_429_with_retry_after_and_stops_hashing(monkeypatch):
     assert response.headers["Content-Security-Policy"]  # still carries the security headers
 
 
+@pytest.mark.slow
 def test_a_signed_in_user_stays_fast_while_sixteen_clients_guess():
     server = bare_server(AuthConfig("basic", {"alice": HASH}))
     user = server.test_client()
