@@ -10,10 +10,10 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update, set_props
 
 from dashboard.web.cards import render_cards
-from dashboard.web.charts import CHARTS, render, to_csv
+from dashboard.web.charts import CHARTS, download_name, render, to_csv
 from dashboard.web.security import request_policy
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component, view_search)
@@ -79,6 +79,32 @@ def clean_selection(selection: Any, chart_id: str | None = None) -> dict[str, An
     return clean
 
 
+def order_period(trigger: str | None, start: Any, end: Any) -> tuple[Any, Any, str]:
+    """Return (start, end, message) after the user chose From or To: a period that ends before it starts is mended.
+
+    The month just chosen is kept and the other moves to it (a one-month period), and the
+    message says so: resetting to the default period, as a link with such a period does,
+    threw the choice away without a word.
+    """
+    if trigger not in ("filter-start", "filter-end") or not (_month(start) and _month(end)) or end >= start:
+        return start, end, ""
+    if trigger == "filter-end":
+        return end, end, (f"To ({_month(end)}) was before From ({_month(start)}): "
+                          f"From moved to {_month(end)}, so the period is that one month.")
+    return start, start, (f"From ({_month(start)}) was after To ({_month(end)}): "
+                          f"To moved to {_month(start)}, so the period is that one month.")
+
+
+def _month(value: Any) -> str | None:
+    """Return a 'YYYY-MM' control value as 'Jun 2024' (None if it is not one)."""
+    try:
+        if isinstance(value, str) and len(value) == 7:
+            return date.fromisoformat(f"{value}-01").strftime("%b %Y")
+        return None
+    except ValueError:
+        return None
+
+
 @callback(
     Output("filter-age-band", "value"), Output("filter-preset", "value"), Output("filter-start", "value"),
     Output("filter-end", "value"), Output("filter-grain", "value"), Output("url", "search"),
@@ -86,7 +112,10 @@ def clean_selection(selection: Any, chart_id: str | None = None) -> dict[str, An
     Input("filter-start", "value"), Input("filter-end", "value"), Input("filter-grain", "value"),
 )
 def on_filter_change(search, age_band, preset, start, end, grain):
-    """Keep the filter controls and the URL's query string in step."""
+    """Keep the filter controls and the URL's query string in step (and say when a period was mended)."""
+    start, end, message = order_period(ctx.triggered_id, start, end)
+    if ctx.triggered_id not in (None, "url"):  # a control changed: say what was mended, or clear the last word
+        set_props("filter-message", {"children": message})
     return sync_filters(ctx.triggered_id, search, age_band, preset, start, end, grain)
 
 
@@ -155,7 +184,7 @@ def draw_chart(filters_data, selection, graph_id, toggled=0):
     shown = table_shown(toggled)
     rendered = rendered_for(graph_id["chart"], filters_data, selection, table=shown)
     # A closed table is emptied (no rows sent), so reopening it never flashes an earlier view's rows.
-    table = table_component(rendered.table) if shown else []
+    table = table_component(rendered.table, CHARTS[graph_id["chart"]].title) if shown else []
     return rendered.figure, table, rendered.note
 
 
@@ -170,7 +199,8 @@ def draw_table(toggled, filters_data, selection, toggle_id):
     """Draw a chart's table view when it is opened (for the filters and selection of the moment)."""
     if not table_shown(toggled):
         return no_update
-    return table_component(rendered_for(toggle_id["chart"], filters_data, selection).table)
+    chart_id = toggle_id["chart"]
+    return table_component(rendered_for(chart_id, filters_data, selection).table, CHARTS[chart_id].title)
 
 
 @callback(
@@ -187,8 +217,7 @@ def download_chart(n_clicks, filters_data, selection):
     chart_id = ctx.triggered_id["chart"]
     filters = filters_from_store(filters_data)
     policy = request_policy()
-    name = f"{chart_id}_{month_label(filters.period.start)}_{month_label(filters.period.end)}_{filters.age_band}"
-    name += "_DETAILED.csv" if policy.detailed else ".csv"
+    name = download_name(chart_id, filters, policy) + ".csv"
     rendered = render(chart_id, filters, policy=policy, selection=clean_selection(selection, chart_id))
     return dcc.send_string(to_csv(rendered, policy), name)
 
@@ -271,6 +300,10 @@ clientside_callback(
         } else {
             fallback();
         }
+        // Back to 'Copy link' after a moment, so the button is ready for the next view's link.
+        clearTimeout(window.mhflowCopyReset);
+        window.mhflowCopyReset = setTimeout(
+            () => window.dash_clientside.set_props('copy-link', {children: 'Copy link'}), 2500);
         return 'Link copied';
     }
     """,

@@ -13,8 +13,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.web import figures
+from dashboard.web.exports import SHOWN_DECIMALS
 from dashboard.web.cards import Card
-from dashboard.web.charts import CHARTS, Chart, band_text
+from dashboard.web.charts import CHARTS, Chart, view_text
 from dashboard.store.data import data_bounds, data_sites
 from dashboard.core.disclosure import DETAILED_MARK, Policy, explain
 from dashboard.core.filters import Filters, parse_filters
@@ -157,8 +158,11 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
             value="all", clearable=False, searchable=False), "w-age"),
         labelled("Period", dcc.Dropdown(id="filter-preset", options=period_presets(first, last),
                                         value="custom", clearable=False, searchable=False), "w-preset"),
-        labelled("From", dcc.Dropdown(id="filter-start", options=months, clearable=False), "w-month"),
-        labelled("To", dcc.Dropdown(id="filter-end", options=months, clearable=False), "w-month"),
+        # Months are many: type-ahead ('jun 24' then Enter) rather than scrolling five years of them.
+        labelled("From", dcc.Dropdown(id="filter-start", options=months, clearable=False, searchable=True,
+                                      search_order="original"), "w-month"),
+        labelled("To", dcc.Dropdown(id="filter-end", options=months, clearable=False, searchable=True,
+                                    search_order="original"), "w-month"),
         html.Div([
             html.Span("Trend by", className="filter-label", id="grain-label"),
             dbc.RadioItems(id="filter-grain", options=[{"label": v, "value": k} for k, v in GRAINS.items()],
@@ -170,6 +174,8 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
             html.Button("Print", id="print-page", className="btn btn-outline-primary btn-sm", n_clicks=0,
                         title="Print this page as an A4 landscape meeting paper"),
         ], className="filter-item filter-actions"),
+        # Says what the app did with a choice it could not take as it was (To before From).
+        html.Div(id="filter-message", className="filter-message", role="status"),
     ], className="filter-bar no-print", role="search", **{"aria-label": "Filters"})
 
 
@@ -201,8 +207,7 @@ def filters_from_store(data: Mapping[str, Any] | None) -> Filters:
 
 def describe(filters: Filters) -> str:
     """Return the chosen filters in words, for print headers and downloads."""
-    words = f"{filters.period.label()} · {band_text(filters).capitalize()} · by {GRAINS[filters.grain].lower()}"
-    return f"{words} · {filters.site}" if filters.site else words
+    return view_text(filters)
 
 
 ALL_SITES = "All emergency departments"
@@ -296,7 +301,7 @@ def chart_card(chart: Chart) -> dbc.Card:
         ], class_name="chart-header"),
         dbc.CardBody([
             dcc.Loading(html.Div([
-                html.Div(dcc.Graph(id={"type": "chart-graph", **key}, config=figures.CONFIG,
+                html.Div(dcc.Graph(id={"type": "chart-graph", **key}, config=figures.graph_config(chart.id),
                                    figure=figures.message_figure("Loading…")),
                          id={"type": "chart-graph-wrap", **key}),
                 html.Div(id={"type": "chart-table", **key}, className="chart-table", hidden=True),
@@ -306,28 +311,40 @@ def chart_card(chart: Chart) -> dbc.Card:
     ], class_name="chart-card")
 
 
-def table_component(frame) -> html.Div:
-    """Return an accessible HTML table of a chart's protected rows."""
+def table_component(frame, label: str = "") -> html.Div:
+    """Return an accessible HTML table of a chart's protected rows, in a region the keyboard can scroll.
+
+    The region takes focus (tabindex 0) so a table taller or wider than its box can be scrolled
+    with the arrow keys; its name says which chart's table it is.
+    """
     if frame.empty:
         return html.P("No rows to show.")
     header = html.Thead(html.Tr([html.Th(c, scope="col") for c in frame.columns]))
     body = html.Tbody([html.Tr([html.Td(_cell(v)) for v in row]) for row in frame.itertuples(index=False)])
-    return html.Div(html.Table([header, body], className="table table-sm table-striped data-table"),
-                    className="table-scroll")
+    name = f"{label}: table" if label else "Table"
+    return html.Div(html.Table([html.Caption(name, className="visually-hidden"), header, body],
+                               className="table table-sm table-striped data-table"),
+                    className="table-scroll", tabIndex="0", role="region", **{"aria-label": name})
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        return f"{value:,.{SHOWN_DECIMALS}f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
 
 
+def shown_count(policy: Policy, value: Any) -> str:
+    """Return a count as the footer shows it: protected by the policy, with thousands separators."""
+    shown = policy.count(value)
+    return shown if isinstance(shown, str) else f"{shown:,}"
+
+
 def footer_content() -> list[Any]:
-    """Return the footer: data period, extract row counts and records with times not recorded."""
+    """Return the footer: data period, extract row counts, records with times not recorded, the disclosure rule."""
     from dashboard.store.data import cached_query
     db = get_db()
     bounds = data_bounds(db)
@@ -337,13 +354,18 @@ def footer_content() -> list[Any]:
     summary = cached_query(db, "extract_summary", {})
     items = []
     for row in summary.itertuples(index=False):
-        text = f"{row.extract.replace('_', ' ')}: {policy.count(row.row_count):,} rows" if policy.count(row.row_count) != "*" else f"{row.extract}: * rows"
+        text = f"{row.extract.replace('_', ' ')}: {shown_count(policy, row.row_count)} rows"
         if row.not_recorded:
-            text += f" ({policy.count(row.not_recorded)} with {row.not_recorded_what} not recorded)"
+            text += f" ({shown_count(policy, row.not_recorded)} with {row.not_recorded_what} not recorded)"
         items.append(html.Li(text))
+    # The rule itself, not a pointer to a document: a printed page goes to meetings without the README.
     return [
         html.P(f"Data available {bounds[0].strftime('%B %Y')} to {bounds[1].strftime('%B %Y')}.",
                className="footer-period"),
         html.Ul(items, className="footer-extracts"),
-        html.P("Figures follow the extracts data contract (see the README). " + explain(policy), className="footer-note"),
+        html.P(f"{FOOTER_SOURCE} {explain(policy)}", className="footer-note"),
     ]
+
+
+FOOTER_SOURCE = ("Figures are counted from the local extracts of A&E, liaison psychiatry, section 136, "
+                 "inpatient, delayed transfer and ward capacity records.")
