@@ -500,22 +500,46 @@ def ae_by_hour_weekday(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     a = _events(x.ae, "arrival_at", p, ["arrival_at", "departure_at"])
     m = _minutes(a["departure_at"], a["arrival_at"])
     f = pd.DataFrame({"weekday": a["arrival_at"].dt.dayofweek.to_numpy() + 1, "hour": a["arrival_at"].dt.hour.to_numpy(),
-                      "attendances": 1, "departure_recorded": ~np.isnan(m), "within_4h": m <= 240})
+                      "attendances": 1, "departure_recorded": ~np.isnan(m), "within_4h": m <= 240,
+                      "over_4h": m > 240, "over_12h": m > 720})
     return f.groupby(["weekday", "hour"]).sum().reset_index()
 
 
+def liaison_by_hour_weekday(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    r = _events(x.li, "referred_at", p, ["referred_at", "assessed_at", "urgency"])
+    r = r[r["urgency"] == "emergency"]
+    m = _minutes(r["assessed_at"], r["referred_at"])
+    f = pd.DataFrame({"weekday": r["referred_at"].dt.dayofweek.to_numpy() + 1,
+                      "hour": r["referred_at"].dt.hour.to_numpy(), "emergency_assessed": ~np.isnan(m),
+                      "emergency_within_1h": m <= 60})
+    return f.groupby(["weekday", "hour"]).sum().reset_index()
+
+
+def ae_dta_waits(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
+    a = _events(x.ae, "arrival_at", p, ["decision_to_admit_at", "departure_at"])
+    a = a[a["decision_to_admit_at"].notna()]
+    m = _minutes(a["departure_at"], a["decision_to_admit_at"])
+    band = np.select([np.isnan(m), m <= 240, m <= 480, m <= 720, m <= 1440], [6, 1, 2, 3, 4], 5)
+    labels = ["Up to 4 hours", "4 to 8 hours", "8 to 12 hours", "12 to 24 hours", "Over 24 hours",
+              "Departure not recorded"]
+    counts = np.bincount(band, minlength=7)[1:]
+    return pd.DataFrame({"band": range(1, 7), "label": labels, "attendances": counts})
+
+
 def _site_attendances(x: Extracts, p: dict[str, Any]) -> tuple[pd.DataFrame, np.ndarray]:
-    a = _events(x.ae, "arrival_at", p, ["site", "arrival_at", "departure_at"])
+    a = _events(x.ae, "arrival_at", p, ["site", "arrival_at", "departure_at", "decision_to_admit_at"])
     m = _minutes(a["departure_at"], a["arrival_at"])
     rec = ~np.isnan(m)
+    dta = _minutes(a["departure_at"], a["decision_to_admit_at"])
     return pd.DataFrame({"site": a["site"].to_numpy(), "attendances": 1, "departure_recorded": rec,
-                         "within_4h": m <= 240, "over_12h": m > 720, "departure_not_recorded": ~rec}), m
+                         "within_4h": m <= 240, "over_12h": m > 720, "departure_not_recorded": ~rec,
+                         "dta_departure_recorded": ~np.isnan(dta), "dta_over_12h": dta > 720}), m
 
 
 def ae_site_counts(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     f, _ = _site_attendances(x, p)
     return f.groupby("site")[["attendances", "departure_recorded", "within_4h", "over_12h",
-                              "departure_not_recorded"]].sum().reset_index()
+                              "departure_not_recorded", "dta_departure_recorded", "dta_over_12h"]].sum().reset_index()
 
 
 def ae_by_site(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
@@ -523,7 +547,8 @@ def ae_by_site(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     return f.assign(median_minutes=m).groupby("site").agg(
         attendances=("attendances", "sum"), departure_recorded=("departure_recorded", "sum"),
         within_4h=("within_4h", "sum"), over_12h=("over_12h", "sum"), median_minutes=("median_minutes", "median"),
-        departure_not_recorded=("departure_not_recorded", "sum")).reset_index()
+        departure_not_recorded=("departure_not_recorded", "sum"),
+        dta_departure_recorded=("dta_departure_recorded", "sum"), dta_over_12h=("dta_over_12h", "sum")).reset_index()
 
 
 def ae_mix(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
@@ -664,6 +689,7 @@ QUERIES: dict[str, Callable[[Extracts, dict[str, Any]], pd.DataFrame]] = {
         delays_open_at_period_end, discharge_destinations, discharges_by_period, discharges_median_by_period,
         inpatient_admissions_by_source,
         inpatient_length_of_stay, inpatient_ward_occupancy, liaison_by_hour, liaison_by_site, ae_by_hour_weekday,
+        liaison_by_hour_weekday, ae_dta_waits,
         ae_by_site, ae_site_counts, ae_mix, pathway_flow, recovery_by_ward_type, recovery_followup_timing,
         s136_by_ethnicity, s136_outcomes, s136_repeat_detentions, service_changes, population_by_period)
 }

@@ -5,7 +5,7 @@ For each page and filter combination the app's own data functions are called
 cards' ``card_values``, their data function and protection) with the result cache cleared, through a ``Database`` that
 times each ``query()`` call. The floor is the sum of those DuckDB calls (statement +
 fetch into a DataFrame), run one after the other on the app's DuckDB settings.
-Filter-independent queries (``data_bounds``, ``extract_summary``) are left out: every
+Filter-independent queries (``data_bounds``, ``extract_summary``, ``ae_sites``) are left out: every
 worker keeps them from its first request.
 
 Because the cache is cleared per combination, a query shared by several charts of
@@ -31,7 +31,7 @@ from dashboard.store.db import Database, load_sql
 
 from combos import Combo
 
-FILTER_INDEPENDENT = frozenset({"data_bounds", "extract_summary"})
+FILTER_INDEPENDENT = frozenset({"data_bounds", "extract_summary", "ae_sites"})
 
 
 class TimedDatabase(Database):

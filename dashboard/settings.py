@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -42,6 +43,15 @@ DEFAULT_TARGETS: dict[str, float] = {
     "occupancy_pct": 85.0,  # Royal College of Psychiatrists' recommended maximum
     "s136_police_custody_pct": 0.0,
 }
+
+# The constitutional four-hour standard is 95% (the ae_4h_pct target above); NHS England's
+# operational standard is set year by year: 76% by March 2024 (delivery plan for recovering
+# urgent and emergency care services, January 2023), 78% in 2024/25 and in 2025/26. The
+# operator sets it as "YEAR:PERCENT,...": YEAR is the financial year starting in April of it,
+# and a year not listed takes the latest listed before it.
+DEFAULT_AE_OPERATIONAL_STANDARD = "2023:76,2024:78,2025:78"
+OPERATIONAL_STANDARD_ALLOWED = ("comma-separated YEAR:PERCENT pairs (financial year starting in April of YEAR, "
+                                "2000 to 2100, each year once; a percentage from 0 to 100), e.g. 2024:78,2026:82")
 
 # Disclosure control (data contract): the only rule offered is the national one. The 'local'
 # rule (suppress 1-7, show every other count exactly) was withdrawn: differencing two answers
@@ -121,6 +131,22 @@ def _env_targets() -> dict[str, float]:
     return targets
 
 
+def _operational_standard() -> tuple[tuple[int, float], ...]:
+    """Return MHFLOW_AE_OPERATIONAL_STANDARD as (year, percent) pairs in year order; raise SettingError otherwise."""
+    text = _env("AE_OPERATIONAL_STANDARD", DEFAULT_AE_OPERATIONAL_STANDARD)
+    pairs: dict[int, float] = {}
+    try:
+        for part in (text or "").split(","):
+            year, percent = part.split(":")
+            y, p = int(year.strip()), float(percent.strip())
+            if not 2000 <= y <= 2100 or not 0.0 <= p <= 100.0 or y in pairs:
+                raise ValueError(part)
+            pairs[y] = p
+    except ValueError:
+        raise SettingError("MHFLOW_AE_OPERATIONAL_STANDARD", text, OPERATIONAL_STANDARD_ALLOWED) from None
+    return tuple(sorted(pairs.items()))
+
+
 def _threshold() -> int:
     return _number("SUPPRESSION_THRESHOLD", "8", int, *THRESHOLD_RANGE)
 
@@ -145,6 +171,8 @@ class Settings:
     duckdb_threads: int = field(default_factory=lambda: _number("DUCKDB_THREADS", "2", int, *DUCKDB_THREADS_RANGE))
     duckdb_memory_limit: str = field(default_factory=_memory_limit)
     targets: dict[str, float] = field(default_factory=_env_targets)
+    # The operational four-hour standard by financial year (the constitutional one is targets["ae_4h_pct"]).
+    ae_operational_standard: tuple[tuple[int, float], ...] = field(default_factory=_operational_standard)
     # Making Data Count's rules (dashboard.core.spc): run lengths of a shift and a trend, the
     # points an XmR chart needs before it has limits, and which signal a point that breaks rules
     # in both directions shows ('improvement' as MDC's Single Chart Tool, 'concern', or 'rank').
@@ -160,6 +188,16 @@ class Settings:
     # Journeys: a frequent attender has at least this many A&E mental health attendances in 12 months
     # (NHS England's High Intensity Use programme: 5).
     frequent_attender_min: int = field(default_factory=lambda: _number("FREQUENT_ATTENDER_MIN", "5", int, 2, 100))
+
+
+def operational_standard(month: date, standards: tuple[tuple[int, float], ...]) -> float | None:
+    """Return the operational four-hour standard in force in `month`'s financial year (None before the first)."""
+    year = month.year if month.month >= 4 else month.year - 1
+    value = None
+    for start, percent in standards:
+        if start <= year:
+            value = percent
+    return value
 
 
 def get_settings() -> Settings:

@@ -8,11 +8,13 @@
 --   1. ae_bins (counts by month, age, 16-minute bin): each bucket's total, its middle rank(s)
 --      (total + 1) // 2 and total // 2 + 1, the bin holding each and the rank within that bin;
 --   2. ae_bin_rows (times sorted by bin): only the rows of those bins, ranked within their bin.
--- Its counts (departure_recorded, the n behind it) are ae_by_period's.
+-- Its counts (departure_recorded, the n behind it) are ae_by_period's. For one emergency
+-- department ($site, the site view; '' = every site) the bins are not split by site: its median
+-- is DuckDB's median(minutes) over its rows of ae_times, a few thousand a year even nationally.
 WITH hist AS (
     SELECT bucket_start(month, $grain, $period_start) AS bucket, bin, sum(n) AS n
     FROM ae_bins
-    WHERE month >= $period_start AND month < $period_end AND age BETWEEN $age_min AND $age_max
+    WHERE $site = '' AND month >= $period_start AND month < $period_end AND age BETWEEN $age_min AND $age_max
     GROUP BY ALL
 ),
 cumulative AS (
@@ -52,4 +54,10 @@ FROM (
     FROM picked
     GROUP BY bucket
 )
+UNION ALL
+SELECT bucket_start(month, $grain, $period_start) AS bucket, median(minutes) AS median_minutes
+FROM ae_times
+WHERE site = $site AND minutes IS NOT NULL
+  AND arrival_at >= $period_start AND arrival_at < $period_end AND age BETWEEN $age_min AND $age_max
+GROUP BY ALL
 ORDER BY bucket

@@ -279,7 +279,7 @@ def test_a_filter_change_redraws_the_page_in_place(app_db):
     assert filters_changed_in_place() is False  # outside the router (Dash's validation layout)
     search = "?age_band=18-25&start=2025-01&end=2025-06&grain=quarter"
     store, words, words_again, notices = callbacks.redraw_in_place(search, STORE)
-    assert store == {"age_band": "18-25", "start": "2025-01", "end": "2025-06", "grain": "quarter"}
+    assert store == {"age_band": "18-25", "start": "2025-01", "end": "2025-06", "grain": "quarter", "site": ""}
     assert words == words_again == "Jan 2025 to Jun 2025 · Ages 18-25 · by quarter"
     assert notices is no_update  # a link's notices stay until dismissed
     assert callbacks.redraw_in_place(search, store)[0] is no_update  # same view: the charts are not redrawn

@@ -59,6 +59,37 @@ def test_bad_values_fall_back_with_a_visible_notice(args, expected_notice):
     assert parsed.filters.period.end <= LAST
 
 
+SITES = ("Queen Adelaide Hospital", "Royal Kingsbridge Hospital")
+
+
+def test_a_site_of_the_data_is_kept_and_carried_in_the_url():
+    args = {"age_band": "18-25", "start": "2025-01", "end": "2025-06", "site": "Royal Kingsbridge Hospital"}
+    parsed = parse_filters(args, FIRST, LAST, SITES)
+    assert parsed.notices == ()
+    assert parsed.filters.site == "Royal Kingsbridge Hospital" and parsed.filters.age_band == "18-25"
+    assert parsed.filters.query_string() == \
+        "?age_band=18-25&start=2025-01&end=2025-06&grain=month&site=Royal+Kingsbridge+Hospital"
+    assert parsed.filters.sql_params()["site"] == "Royal Kingsbridge Hospital"  # reaches SQL as $site only
+    assert parsed.filters.all_sites() == Filters("18-25", Period.from_months("2025-01", "2025-06"))
+    assert parsed.filters.with_period(Period.from_months("2024-01", "2024-06")).site == "Royal Kingsbridge Hospital"
+
+
+@pytest.mark.parametrize("site", ["Atlantis General", "royal kingsbridge hospital", "'; DROP TABLE x; --"])
+def test_a_site_not_in_the_data_shows_every_site_with_a_notice_and_loses_nothing_else(site):
+    parsed = parse_filters({"age_band": "65+", "start": "2025-01", "end": "2025-03", "grain": "quarter",
+                            "site": site}, FIRST, LAST, SITES)
+    assert parsed.filters == Filters("65+", Period.from_months("2025-01", "2025-03"), "quarter")  # site: every one
+    assert len(parsed.notices) == 1 and "not an emergency department in the data" in parsed.notices[0]
+    assert "site=" not in parsed.filters.query_string()
+
+
+def test_no_site_is_every_site_without_a_notice():
+    for args in ({}, {"site": ""}, {"site": [""]}):
+        parsed = parse_filters(args, FIRST, LAST, SITES)
+        assert parsed.filters.site == "" and parsed.notices == ()
+        assert parsed.filters.sql_params()["site"] == ""
+
+
 def test_list_values_from_repeated_query_parameters_take_the_first():
     parsed = parse_filters({"age_band": ["65+", "0-17"]}, FIRST, LAST)
     assert parsed.filters.age_band == "65+"

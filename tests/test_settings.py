@@ -83,6 +83,11 @@ BAD_SETTINGS = [
     ("MHFLOW_FREQUENT_ATTENDER_MIN", "1", "a whole number from 2 to 100"),
     ("MHFLOW_FREQUENT_ATTENDER_MIN", "five", "a whole number from 2 to 100"),
     ("MHFLOW_CATALOG_DIR", "", "a folder path"),
+    ("MHFLOW_AE_OPERATIONAL_STANDARD", "78", "comma-separated YEAR:PERCENT pairs"),
+    ("MHFLOW_AE_OPERATIONAL_STANDARD", "2024:78,2024:80", "each year once"),
+    ("MHFLOW_AE_OPERATIONAL_STANDARD", "2024:178", "a percentage from 0 to 100"),
+    ("MHFLOW_AE_OPERATIONAL_STANDARD", "24:78", "2000 to 2100"),
+    ("MHFLOW_AE_OPERATIONAL_STANDARD", "", "comma-separated YEAR:PERCENT pairs"),
 ]
 
 
@@ -133,6 +138,7 @@ STOPS = [
     ({"MHFLOW_FREQUENT_ATTENDER_MIN": "0"}, "MHFLOW_FREQUENT_ATTENDER_MIN"),
     ({"MHFLOW_SUPRESSION_THRESHOLD": "8"}, "MHFLOW_SUPRESSION_THRESHOLD"),  # a misspelt name
     ({"MHFLOW_AUTH": "basci"}, "MHFLOW_AUTH"),
+    ({"MHFLOW_AE_OPERATIONAL_STANDARD": "2024=78"}, "MHFLOW_AE_OPERATIONAL_STANDARD"),
     ({"MHFLOW_DETAILED_USERS": "alice"}, "MHFLOW_DETAILED_USERS"),  # a detailed grant with auth off
     ({"MHFLOW_AUTH": "basic", "MHFLOW_AUTH_USERS": "alice:plaintext"}, "MHFLOW_AUTH_USERS"),
 ]
@@ -164,3 +170,20 @@ def test_other_commands_stop_on_a_bad_setting_too(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: MHFLOW_DUCKDB_THREADS='0' is not allowed: a whole number from 1 to 256"]
+
+
+def test_the_operational_four_hour_standard_is_set_by_financial_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from dashboard.settings import operational_standard
+
+    assert get_settings().ae_operational_standard == ((2023, 76.0), (2024, 78.0), (2025, 78.0))
+    monkeypatch.setenv("MHFLOW_AE_OPERATIONAL_STANDARD", " 2026:82, 2024:78 ")  # any order, spaces ignored
+    standards = get_settings().ae_operational_standard
+    assert standards == ((2024, 78.0), (2026, 82.0))
+    # The financial year starts in April; a year not listed keeps the latest one before it.
+    assert operational_standard(date(2024, 3, 1), standards) is None
+    assert operational_standard(date(2024, 4, 1), standards) == 78.0
+    assert operational_standard(date(2026, 3, 1), standards) == 78.0  # 2025/26: not listed, 2024's still
+    assert operational_standard(date(2026, 4, 1), standards) == 82.0
+    assert operational_standard(date(2031, 1, 1), standards) == 82.0

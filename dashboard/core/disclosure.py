@@ -347,6 +347,17 @@ def plottable(values: Sequence[Any]) -> list[float | None]:
             for v in values]
 
 
+def caption(policy: Policy | None = None) -> str:
+    """Return the disclosure rule in one line, for a chart's image (``explain`` is the full sentence)."""
+    policy = policy or Policy.from_settings()
+    if policy.detailed:
+        return f"{DETAILED_MARK}: exact counts, not suppressed or rounded."
+    if not policy.active:
+        return "Figures are exact."
+    return (f"* = 1 to {policy.threshold - 1} (suppressed); other counts rounded to the nearest {policy.base}; "
+            "percentages and rates from the rounded counts.")
+
+
 def explain(policy: Policy | None = None) -> str:
     """Return the sentence that explains '*' and rounding (or the detailed view's marking) on every page."""
     policy = policy or Policy.from_settings()

@@ -1,4 +1,4 @@
-"""The filter choice shared by every page and the metrics command: age band, period, grain.
+"""The filter choice shared by every page and the metrics command: age band, period, grain, site.
 
 Values arrive from the URL, the browser or the command line; each is checked
 against the allowed values here, and a bad one falls back to the default with a
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlencode
 
 from dashboard.core.periods import Period, add_months, last_12_months, month_label, parse_month
@@ -23,6 +23,9 @@ class Filters:
     age_band: str
     period: Period
     grain: str = DEFAULT_GRAIN
+    # One emergency department for the urgent care page's site view ('' = every site); a name
+    # from the data, checked against the data's sites by parse_filters, reaching SQL as $site.
+    site: str = ""
 
     def __post_init__(self) -> None:
         _require(self.age_band, AGE_BANDS, "age band")
@@ -32,18 +35,23 @@ class Filters:
         """Return the DuckDB parameters for this choice; `grain` 'period' gives one row."""
         age_min, age_max = AGE_BANDS[self.age_band]
         return {**self.period.sql_params(), "age_min": age_min, "age_max": age_max,
-                "grain": grain or self.grain}
+                "grain": grain or self.grain, "site": self.site}
 
     def with_period(self, period: Period) -> Filters:
         """Return the same choice over another period."""
         return replace(self, period=period)
 
+    def all_sites(self) -> Filters:
+        """Return the same choice over every site (what a chart or card without a site view reads)."""
+        return self if not self.site else replace(self, site="")
+
     def query_string(self) -> str:
         """Return the URL query string that restores this choice."""
-        return "?" + urlencode({
-            "age_band": self.age_band, "start": month_label(self.period.start),
-            "end": month_label(self.period.end), "grain": self.grain,
-        })
+        args = {"age_band": self.age_band, "start": month_label(self.period.start),
+                "end": month_label(self.period.end), "grain": self.grain}
+        if self.site:
+            args["site"] = self.site
+        return "?" + urlencode(args)
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,13 @@ class ParsedFilters:
     notices: tuple[str, ...] = field(default=())
 
 
-def parse_filters(args: Mapping[str, Any], first_month: date, last_month: date) -> ParsedFilters:
+def parse_filters(args: Mapping[str, Any], first_month: date, last_month: date,
+                  sites: Sequence[str] = ()) -> ParsedFilters:
     """Return valid filters from URL-style arguments, falling back to defaults with notices.
 
     The period is clamped to the months present in the data; the default is the
-    last 12 complete months of data.
+    last 12 complete months of data. A site must be one of `sites` (the data's
+    emergency departments); any other shows every site, with a notice.
     """
     notices: list[str] = []
     default_period = last_12_months(last_month)
@@ -79,7 +89,11 @@ def parse_filters(args: Mapping[str, Any], first_month: date, last_month: date) 
     if start > end or start < add_months(first_month, -120):
         notices.append("The period lies outside the data: showing the last 12 months.")
         start, end = default_period.start, default_period.end
-    return ParsedFilters(Filters(band, Period(start, end), grain), tuple(notices))
+    site = _one(args.get("site")) or ""
+    if site and site not in sites:
+        notices.append(f"'{_short(site)}' is not an emergency department in the data: showing every site.")
+        site = ""
+    return ParsedFilters(Filters(band, Period(start, end), grain, site), tuple(notices))
 
 
 def _require(value: str, allowed: Collection[str], name: str) -> None:

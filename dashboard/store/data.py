@@ -324,6 +324,11 @@ def service_changes(db: Database, metric: str | None = None) -> list[ServiceChan
     return [c for c in changes if metric is None or c.applies_to(metric)]
 
 
+def data_sites(db: Database) -> tuple[str, ...]:
+    """Return the emergency departments in the data, in name order (what a site view may choose)."""
+    return tuple(str(site) for site in cached_query(db, "ae_sites", {})["site"])
+
+
 def data_bounds(db: Database) -> tuple[date, date] | None:
     """Return the first and last months with any event, or None when there is no data.
 

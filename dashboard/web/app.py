@@ -21,11 +21,31 @@ from dashboard.web.components import APP_TITLE, PAGES, filter_bar, footer_conten
 from dashboard.store.data import data_bounds
 from dashboard.settings import ROOT, get_settings
 
+NOT_FOUND_PATH = "/404"  # Dash's pages router shows the page registered from a module named not_found_404
 PAGE_MODULES = ("overview", "urgent_care", "places_of_safety", "inpatient", "delayed_transfers", "recovery",
                 "spc_summary", "journeys")
 # Reference pages: no cards or trends of their own (a Page in PAGES has both), registered with Dash directly.
 REFERENCE_MODULES = ("definitions",)
 log = logging.getLogger(__name__)
+
+# Dash's own page, with two changes for accessibility: the document says its language (screen
+# readers pick their voice from it; axe: html-has-lang), and Dash's scripts are not wrapped in
+# a <footer>, which made a second contentinfo landmark beside the app's footer.
+INDEX = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
 
 
 def import_pages() -> None:
@@ -40,11 +60,12 @@ def import_pages() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"pages.{name}":
                 raise
+    importlib.import_module("pages.not_found_404")  # the router's page for an unknown address (not in the nav)
 
 
 def shell() -> html.Div:
     """Return the app shell: header, filter bar, the page, footer (built per page load)."""
-    pages = [p for p in dash.page_registry.values()]
+    pages = [p for p in dash.page_registry.values() if p["path"] != NOT_FOUND_PATH]
     return html.Div([
         # refresh=False: a filter change rewrites the query string without telling the pages
         # router (its own Location only hears links and back/forward), so the router is not
@@ -85,6 +106,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     pin_one_data_version(app.server)
     import_pages()
     app.layout = shell
+    app.index_string = INDEX
     return app
 
 

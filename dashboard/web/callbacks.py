@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
-from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update, set_props
 
 from dashboard.web.cards import render_cards
-from dashboard.web.charts import CHARTS, render, to_csv
+from dashboard.web.charts import CHARTS, download_name, render, to_csv
 from dashboard.web.security import request_policy
 from dashboard.web.components import (PAGES, describe, filters_from_store, filters_to_store, notice_alerts,
                                    period_presets, table_component, view_search)
-from dashboard.store.data import data_bounds
+from dashboard.store.data import data_bounds, data_sites
 from dashboard.core.filters import Filters, parse_filters
 from dashboard.core.periods import Period, month_label
 from dashboard.store.runtime import get_db
@@ -45,7 +45,9 @@ def sync_filters(trigger: str | None, search: str | None, age_band: Any, preset:
         return filters.age_band, preset_of(filters.period, first, last), start_m, end_m, filters.grain, no_update
     if trigger == "filter-preset" and isinstance(preset, str) and preset.count("|") == 1:
         start, end = preset.split("|")
-    parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain}, first, last)
+    # The site view's choice lives in the URL alone (its control is the urgent care page's): keep it.
+    parsed = parse_filters({"age_band": age_band, "start": start, "end": end, "grain": grain,
+                            "site": url_query(search).get("site")}, first, last, data_sites(get_db()))
     filters: Filters = parsed.filters
     start_m, end_m = month_label(filters.period.start), month_label(filters.period.end)
     new_search = view_search(filters.query_string(), url_query(search))  # a page's own choice stays
@@ -77,6 +79,32 @@ def clean_selection(selection: Any, chart_id: str | None = None) -> dict[str, An
     return clean
 
 
+def order_period(trigger: str | None, start: Any, end: Any) -> tuple[Any, Any, str]:
+    """Return (start, end, message) after the user chose From or To: a period that ends before it starts is mended.
+
+    The month just chosen is kept and the other moves to it (a one-month period), and the
+    message says so: resetting to the default period, as a link with such a period does,
+    threw the choice away without a word.
+    """
+    if trigger not in ("filter-start", "filter-end") or not (_month(start) and _month(end)) or end >= start:
+        return start, end, ""
+    if trigger == "filter-end":
+        return end, end, (f"To ({_month(end)}) was before From ({_month(start)}): "
+                          f"From moved to {_month(end)}, so the period is that one month.")
+    return start, start, (f"From ({_month(start)}) was after To ({_month(end)}): "
+                          f"To moved to {_month(start)}, so the period is that one month.")
+
+
+def _month(value: Any) -> str | None:
+    """Return a 'YYYY-MM' control value as 'Jun 2024' (None if it is not one)."""
+    try:
+        if isinstance(value, str) and len(value) == 7:
+            return date.fromisoformat(f"{value}-01").strftime("%b %Y")
+        return None
+    except ValueError:
+        return None
+
+
 @callback(
     Output("filter-age-band", "value"), Output("filter-preset", "value"), Output("filter-start", "value"),
     Output("filter-end", "value"), Output("filter-grain", "value"), Output("url", "search"),
@@ -84,7 +112,10 @@ def clean_selection(selection: Any, chart_id: str | None = None) -> dict[str, An
     Input("filter-start", "value"), Input("filter-end", "value"), Input("filter-grain", "value"),
 )
 def on_filter_change(search, age_band, preset, start, end, grain):
-    """Keep the filter controls and the URL's query string in step."""
+    """Keep the filter controls and the URL's query string in step (and say when a period was mended)."""
+    start, end, message = order_period(ctx.triggered_id, start, end)
+    if ctx.triggered_id not in (None, "url"):  # a control changed: say what was mended, or clear the last word
+        set_props("filter-message", {"children": message})
     return sync_filters(ctx.triggered_id, search, age_band, preset, start, end, grain)
 
 
@@ -93,7 +124,7 @@ def filters_view(search: str | None) -> tuple[dict[str, str], str, list[Any]] | 
     bounds = data_bounds(get_db())
     if bounds is None:
         return None
-    parsed = parse_filters(url_query(search), *bounds)
+    parsed = parse_filters(url_query(search), *bounds, data_sites(get_db()))
     return filters_to_store(parsed.filters), describe(parsed.filters), notice_alerts(parsed.notices)
 
 
@@ -153,7 +184,7 @@ def draw_chart(filters_data, selection, graph_id, toggled=0):
     shown = table_shown(toggled)
     rendered = rendered_for(graph_id["chart"], filters_data, selection, table=shown)
     # A closed table is emptied (no rows sent), so reopening it never flashes an earlier view's rows.
-    table = table_component(rendered.table) if shown else []
+    table = table_component(rendered.table, CHARTS[graph_id["chart"]].title) if shown else []
     return rendered.figure, table, rendered.note
 
 
@@ -168,7 +199,8 @@ def draw_table(toggled, filters_data, selection, toggle_id):
     """Draw a chart's table view when it is opened (for the filters and selection of the moment)."""
     if not table_shown(toggled):
         return no_update
-    return table_component(rendered_for(toggle_id["chart"], filters_data, selection).table)
+    chart_id = toggle_id["chart"]
+    return table_component(rendered_for(chart_id, filters_data, selection).table, CHARTS[chart_id].title)
 
 
 @callback(
@@ -185,8 +217,7 @@ def download_chart(n_clicks, filters_data, selection):
     chart_id = ctx.triggered_id["chart"]
     filters = filters_from_store(filters_data)
     policy = request_policy()
-    name = f"{chart_id}_{month_label(filters.period.start)}_{month_label(filters.period.end)}_{filters.age_band}"
-    name += "_DETAILED.csv" if policy.detailed else ".csv"
+    name = download_name(chart_id, filters, policy) + ".csv"
     rendered = render(chart_id, filters, policy=policy, selection=clean_selection(selection, chart_id))
     return dcc.send_string(to_csv(rendered, policy), name)
 
@@ -194,8 +225,45 @@ def download_chart(n_clicks, filters_data, selection):
 @callback(Output({"type": "cards", "page": MATCH}, "children"), Input("page-filters", "data"),
           State({"type": "cards", "page": MATCH}, "id"))
 def draw_cards(filters_data, cards_id):
-    """Draw the page's headline cards for its filters."""
-    return render_cards(PAGES[cards_id["page"]].cards, filters_from_store(filters_data), policy=request_policy())
+    """Draw the page's headline cards for its filters (one site's on a page with a site view)."""
+    page = PAGES[cards_id["page"]]
+    filters = filters_from_store(filters_data)
+    return render_cards(page.cards, filters if page.site_view else filters.all_sites(), policy=request_policy())
+
+
+CELL = "cell"  # the URL parameter of a drill-down's heatmap cell: "<weekday 1-7>-<hour 0-23>"
+
+
+def with_param(search: str | None, name: str, value: Any) -> str:
+    """Return the URL query string with `name` set to `value` ('' or None: removed), the rest kept in order."""
+    args = url_query(search)
+    args.pop(name, None)
+    if isinstance(value, str) and value:
+        args[name] = value
+    return "?" + urlencode(args)
+
+
+def with_site(search: str | None, site: Any) -> str:
+    """Return the URL query string with the site view's choice in it ('' or None: every site)."""
+    return with_param(search, "site", site)
+
+
+def cell_of(search: str | None) -> dict[str, int] | None:
+    """Return the drill-down cell a URL names ({'weekday', 'hour'}), or None (none, or not a cell)."""
+    text = url_query(search).get(CELL, "")
+    day, _, hour = text.partition("-")
+    if not (day.isdigit() and hour.isdigit()):
+        return None
+    cell = {"weekday": int(day), "hour": int(hour)}
+    return cell if 1 <= cell["weekday"] <= 7 and 0 <= cell["hour"] <= 23 else None
+
+
+@callback(Output("url", "search", allow_duplicate=True), Input("filter-site", "value"), State("url", "search"),
+          prevent_initial_call=True)
+def on_site_change(site, search):
+    """Put the chosen emergency department in the URL (the page then redraws from it, as for any filter)."""
+    new = with_site(search, site)
+    return no_update if new == (search or "?") else new
 
 
 clientside_callback(
@@ -232,6 +300,10 @@ clientside_callback(
         } else {
             fallback();
         }
+        // Back to 'Copy link' after a moment, so the button is ready for the next view's link.
+        clearTimeout(window.mhflowCopyReset);
+        window.mhflowCopyReset = setTimeout(
+            () => window.dash_clientside.set_props('copy-link', {children: 'Copy link'}), 2500);
         return 'Link copied';
     }
     """,

@@ -36,6 +36,7 @@ from dashboard.core.windows import FOLLOW_UP_DAYS, open_months, open_note
 
 # The note of a card whose metric has no value for the chosen age band (Metric.shown_for).
 ALL_AGES_ONLY = "Shown for all ages only"
+NOT_SPLIT_BY_AGE = "Capacity is not split by age band"
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,9 @@ def _change(metric: Metric, now, before, has_previous: bool) -> str:
         return f"{arrow} {abs(diff) / before * 100:.1f}% on previous period ({before:,})"
     if metric.kind == "ratio":
         return f"{arrow} {abs(diff):.2f} on previous period ({before:.2f})"
-    return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period"
+    if metric.kind == "median":  # the previous value too, as the other cards give it
+        return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period ({format_value(before, metric.unit)})"
+    return f"{arrow} {abs(diff):,.1f} {metric.unit} on previous period ({before:,.1f})"
 
 
 _ICON = {
@@ -267,8 +270,8 @@ def headline(card: Card, shown: list[Any], has_previous: bool, filters: Filters,
     """
     metric = card.definition
     if not metric.shown_for(filters.age_band):
-        return CardValue(metric.key, metric.label, None, None, _change(metric, None, None, has_previous),
-                         None, None, ALL_AGES_ONLY)
+        # Not "suppressed or no data": under an age band the figure does not exist.
+        return CardValue(metric.key, metric.label, None, None, NOT_SPLIT_BY_AGE, None, None, ALL_AGES_ONLY)
     value, previous = shown[0], shown[1]
     note = POPULATION_NEEDED if value is None and metric.kind in ("rate", "ratio") else metric.note
     return CardValue(metric.key, metric.label, value, previous, _change(metric, value, previous, has_previous),

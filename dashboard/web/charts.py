@@ -21,18 +21,18 @@ import pandas as pd
 
 from dashboard.web import figures
 from dashboard.web.breakdowns import all_suppressed
-from dashboard.web.exports import safe_csv
+from dashboard.web.exports import as_shown, safe_csv
 from dashboard.web.figures import Drawn
 from dashboard.store.data import by_period, data_bounds, flow_table, service_changes, side_by_side
 from dashboard.store.db import Database, one_version
-from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, plottable, protect
+from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, caption, plottable, protect
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
 from dashboard.core.periods import Period, add_months, financial_year_label
 from dashboard.core.trend import Change, TrendReading, bucket_end, trend_reading
 from dashboard.core.windows import FOLLOW_UP_DAYS, first_open_month, open_points_note
 from dashboard.store.runtime import get_db
-from dashboard.settings import get_settings
+from dashboard.settings import GRAINS, get_settings
 from dashboard.core.spc import SpcResult, spc, t_chart
 
 DataFn = Callable[..., pd.DataFrame]  # (db, filters, **selection) -> raw rows
@@ -77,6 +77,9 @@ class Chart:
     # measures qualify: no other field's protection depends on them.
     table_only: tuple[str, ...] = ()
     figure_data: DataFn | None = None
+    # A chart of a page with a site view reads the chosen emergency department (Filters.site);
+    # any other chart reads every site, whatever the URL says.
+    site_view: bool = False
     # A selection that is the page's own choice (the Journeys index event), not a heatmap cell: what the
     # browser sends is checked by this (anything unknown gives the default) rather than as a cell.
     selection_check: Callable[[Any], dict[str, Any]] | None = None
@@ -140,6 +143,50 @@ def band_text(filters: Filters) -> str:
     return "all ages" if filters.age_band == "all" else f"ages {filters.age_band}"
 
 
+def view_text(filters: Filters) -> str:
+    """Return the view in words ('Jan 2025 to Dec 2025 · All ages · by month'): print headers, images, downloads."""
+    words = f"{filters.period.label()} · {band_text(filters).capitalize()} · by {GRAINS[filters.grain].lower()}"
+    return f"{words} · {filters.site}" if filters.site else words  # the site view's department
+
+
+def download_name(chart_id: str, filters: Filters, policy: Policy) -> str:
+    """Return the file name (no extension) of a chart's CSV or image: the chart, the period, the band, the view.
+
+    A detailed view's file says so in its name, so it is recognised wherever it is saved.
+    """
+    name = f"{chart_id}_{filters.period.start:%Y-%m}_{filters.period.end:%Y-%m}_{filters.age_band}"
+    return name + ("_DETAILED" if policy.detailed else "")
+
+
+# Characters per line of the caption under an image's title (a half-width chart is ~600 px wide).
+CAPTION_WIDTH = 90
+
+
+def finished(rendered: Rendered, chart: Chart, filters: Filters, policy: Policy) -> Rendered:
+    """Return a rendered chart captioned for its image and marked when detailed: the last step of every render."""
+    return marked(captioned(rendered, chart, filters, policy), policy)
+
+
+def captioned(rendered: Rendered, chart: Chart, filters: Filters, policy: Policy) -> Rendered:
+    """Return the rendered chart with its title, view and disclosure rule in the figure, and its image's name.
+
+    The toolbar's camera saves the figure alone, away from the page's heading, filters and
+    notes: the image must say what it shows, for which period and age band, and how its
+    numbers were made safe. The page shows the same heading above the chart, so the title is
+    hidden on screen (assets/02_app.css) and given room when the image is made
+    (assets/04_charts.js, which names the file from ``meta.filename``). A new layout: no
+    drawn figure is changed in place.
+    """
+    layout = rendered.figure.get("layout", {})
+    title = {"text": f"<b>{chart.title}</b>", "x": 0, "xref": "container", "xanchor": "left",
+             "y": 1, "yref": "container", "yanchor": "top", "pad": {"l": 12, "t": 10},
+             "font": {"size": 16, "color": figures.TEXT},
+             "subtitle": {"text": figures.wrap(f"{view_text(filters)}. {caption(policy)}", CAPTION_WIDTH),
+                          "font": {"size": 12, "color": figures.NHS_DARK_GREY}}}
+    meta = {**layout.get("meta", {}), "filename": figures.IMAGE_PREFIX + download_name(chart.id, filters, policy)}
+    return replace(rendered, figure={**rendered.figure, "layout": {**layout, "title": title, "meta": meta}})
+
+
 def render(chart_id: str, filters: Filters, db: Database | None = None, policy: Policy | None = None,
            selection: dict[str, Any] | None = None, table: bool = True) -> Rendered:
     """Return the protected figure and table of a chart for the filters (and drill-down selection).
@@ -149,10 +196,12 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     with ``figure_data`` skips its table-only columns.
     """
     chart = CHARTS[chart_id]
+    if not chart.site_view:
+        filters = filters.all_sites()
     no_rows = _no_rows(tuple(f.label for f in chart.fields))
     policy = policy or Policy.from_settings()
     if not chart.shown_for(filters):  # e.g. occupancy under an age band: nothing to fetch
-        return marked(_nothing_to_show(chart, filters, no_rows), policy)
+        return finished(_nothing_to_show(chart, filters, no_rows), chart, filters, policy)
     selection = selection if chart.selectable and selection else {}
     data, fields = chart.source(table)
     if chart.protects_itself:
@@ -160,7 +209,7 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     raw = data(one_version(db or get_db()), filters, **selection)  # all its queries from one data version
     activity = chart.activity_column()
     if raw.empty or (activity and activity in raw and pd.to_numeric(raw[activity], errors="coerce").fillna(0).sum() == 0):
-        return marked(_nothing_to_show(chart, filters, no_rows), policy)
+        return finished(_nothing_to_show(chart, filters, no_rows), chart, filters, policy)
     shown = protect(raw, fields, policy)
     if chart.derive is not None:
         shown = chart.derive(shown)
@@ -168,10 +217,12 @@ def render(chart_id: str, filters: Filters, db: Database | None = None, policy: 
     if figures.only_suppressed(drawn.figure):  # an axis of '*' alone reads as broken: say why, point to the table
         drawn = all_suppressed(drawn.note)
     table = shown.rename(columns={f.name: f.label for f in fields}) if table else no_rows
+    if drawn.columns and not table.empty:  # e.g. an XmR chart's mean, limits and signals, read from the shown values
+        table = table.assign(**drawn.columns)
     note = html.unescape(drawn.note)  # shown as text by the page, not by Plotly
     if chart.selection_text:
         note = f"{chart.selection_text(selection)} {note}".strip()
-    return marked(Rendered(drawn.figure, table, note), policy)
+    return finished(Rendered(drawn.figure, table, note), chart, filters, policy)
 
 
 def marked(rendered: Rendered, policy: Policy) -> Rendered:
@@ -209,11 +260,12 @@ def _no_rows(labels: tuple[str, ...]) -> pd.DataFrame:
 
 
 def to_csv(rendered: Rendered, policy: Policy | None = None) -> str:
-    """Return the table of a rendered chart as CSV, exactly as shown (with '*'), formula-like text neutralised.
+    """Return the table of a rendered chart as CSV, exactly as shown ('*', numbers rounded as the table shows them).
 
-    In the detailed view the first line is the marking, so it travels with the file.
+    Formula-like text is neutralised (exports.safe_csv). In the detailed view the first line is the
+    marking, so it travels with the file.
     """
-    text = safe_csv(rendered.table)
+    text = safe_csv(as_shown(rendered.table))
     return f"{DETAILED_MARK}\n{text}" if policy is not None and policy.detailed else text
 
 
@@ -297,7 +349,35 @@ def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str =
     note = figures.variation_text(result)
     if any(late) and window_days:
         note = f"{note} {open_points_note(window_days)}"
-    return Drawn(fig, note)
+    return Drawn(fig, note, spc_columns(result, inside))
+
+
+SIGNAL_TEXT = {"improvement": "Special cause: improvement", "concern": "Special cause: concern",
+               "neither": "Special cause: neither better nor worse"}
+
+
+def spc_columns(result: SpcResult, values: Sequence[float | None]) -> dict[str, list[Any]]:
+    """Return an XmR chart's mean, process limits and signal per point, as its table and CSV list them.
+
+    They are read from the shown values (the chart's own reading), so they hide nothing more
+    than the chart does. A point outside the calculation (suppressed, no data, a part bucket)
+    has no signal; a chart with too few points has its mean only (as drawn), or nothing when
+    suppressed points withhold the reading.
+    """
+    n = len(values)
+
+    def per_point(series: Sequence[float | None], single: float | None, drawn: bool) -> list[float | None]:
+        if not drawn:
+            return [None] * n
+        return list(series) if len(series) == n else [single] * n
+
+    few = result.withheld == "few_points" and result.mean is not None  # MDC: the mean is drawn, no limits
+    signals = [("" if v is None or not result.enough_points else SIGNAL_TEXT.get(s or "", "Common cause"))
+               for v, s in zip(values, [*result.signals, *[None] * (n - len(result.signals))])]
+    return {"Mean": per_point(result.means, result.mean, result.enough_points or few),
+            "Lower process limit": per_point(result.lowers, result.lower, result.enough_points),
+            "Upper process limit": per_point(result.uppers, result.upper, result.enough_points),
+            "SPC signal": signals}
 
 
 def with_open_window(frame: pd.DataFrame, db: Database, filters: Filters, days: int) -> pd.DataFrame:
@@ -406,6 +486,16 @@ def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: 
                          count=metric.kind == "count", open_from=opens)
 
 
+def records_label(metric: Metric) -> str:
+    """Return the table's name for the base of a metric's value: what it counts ('Available bed days'), or 'Records'.
+
+    A base that counts days (occupancy's commissioned bed days, delayed days' occupied bed days)
+    is not a count of records, and a table saying 'Records' misleads whoever reads its CSV.
+    """
+    base = metric.base or ""
+    return base.replace("_", " ").capitalize() if base.endswith("_days") else "Records"
+
+
 def trend_fields(key: str) -> tuple[Field, ...]:
     """Return the protected fields of a metric's trend: period, start, span, the value (4th), records, change."""
     metric = METRICS[key]
@@ -415,7 +505,7 @@ def trend_fields(key: str) -> tuple[Field, ...]:
     # `records` (the base of a rate or median) to the base of the card's figure.
     if value_field.kind == "count":
         value_field = replace(value_field, partition="span")
-    n_field = Field("records", "Records", "count", partition="span") if metric.base else None
+    n_field = Field("records", records_label(metric), "count", partition="span") if metric.base else None
     return (Field("period", "Period"), Field("bucket", "Starts"), Field("span", "Part of chart"), value_field) + (
         (n_field,) if n_field else ()) + (Field("change", "Service change"),)
 
@@ -463,7 +553,7 @@ def spc_chart(key: str, chart_id: str | None = None, title: str | None = None, d
             note = f"{note} The chart runs from the data's first month to the period's end; the chosen period is shaded."
         if any(unfinished):
             note = f"{note} {open_points_note(FOLLOW_UP_DAYS[key])}"
-        return Drawn(fig, note)
+        return Drawn(fig, note, spc_columns(reading.result, inside))
 
     empty = f"No {metric.label.lower()} data for this selection."
     if metric.kind in ("rate", "ratio"):  # no residents to divide by: say how to add them

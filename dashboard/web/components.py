@@ -13,9 +13,10 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.web import figures
+from dashboard.web.exports import SHOWN_DECIMALS
 from dashboard.web.cards import Card
-from dashboard.web.charts import CHARTS, Chart, band_text
-from dashboard.store.data import data_bounds
+from dashboard.web.charts import CHARTS, Chart, view_text
+from dashboard.store.data import data_bounds, data_sites
 from dashboard.core.disclosure import DETAILED_MARK, Policy, explain
 from dashboard.core.filters import Filters, parse_filters
 from dashboard.core.periods import (Period, add_months, financial_year_start, financial_years, last_12_months,
@@ -38,6 +39,9 @@ class Page:
     rows: tuple[tuple[tuple[str, int], ...], ...]
     audience: str = ""
     extra: Any = None  # page-specific components placed after the cards
+    # A page with a site view (urgent care): one emergency department for the whole page, chosen
+    # in a control above the cards and carried in the URL (?site=...); other pages read every site.
+    site_view: bool = False
     # URL parameters of the page's own choice (beyond the shared filters), kept in the URL when a
     # shared filter changes: e.g. the Journeys page's index event. Checked by the page's own callback.
     params: tuple[str, ...] = ()
@@ -154,8 +158,11 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
             value="all", clearable=False, searchable=False), "w-age"),
         labelled("Period", dcc.Dropdown(id="filter-preset", options=period_presets(first, last),
                                         value="custom", clearable=False, searchable=False), "w-preset"),
-        labelled("From", dcc.Dropdown(id="filter-start", options=months, clearable=False), "w-month"),
-        labelled("To", dcc.Dropdown(id="filter-end", options=months, clearable=False), "w-month"),
+        # Months are many: type-ahead ('jun 24' then Enter) rather than scrolling five years of them.
+        labelled("From", dcc.Dropdown(id="filter-start", options=months, clearable=False, searchable=True,
+                                      search_order="original"), "w-month"),
+        labelled("To", dcc.Dropdown(id="filter-end", options=months, clearable=False, searchable=True,
+                                    search_order="original"), "w-month"),
         html.Div([
             html.Span("Trend by", className="filter-label", id="grain-label"),
             dbc.RadioItems(id="filter-grain", options=[{"label": v, "value": k} for k, v in GRAINS.items()],
@@ -167,6 +174,8 @@ def filter_bar(bounds: tuple[date, date] | None) -> html.Div:
             html.Button("Print", id="print-page", className="btn btn-outline-primary btn-sm", n_clicks=0,
                         title="Print this page as an A4 landscape meeting paper"),
         ], className="filter-item filter-actions"),
+        # Says what the app did with a choice it could not take as it was (To before From).
+        html.Div(id="filter-message", className="filter-message", role="status"),
     ], className="filter-bar no-print", role="search", **{"aria-label": "Filters"})
 
 
@@ -185,19 +194,35 @@ def view_search(filters_search: str, query: Mapping[str, Any]) -> str:
 def filters_to_store(filters: Filters) -> dict[str, str]:
     """Return filters as the JSON the page store holds."""
     return {"age_band": filters.age_band, "start": month_label(filters.period.start),
-            "end": month_label(filters.period.end), "grain": filters.grain}
+            "end": month_label(filters.period.end), "grain": filters.grain, "site": filters.site}
 
 
 def filters_from_store(data: Mapping[str, Any] | None) -> Filters:
     """Return filters from the page store (re-validated: the browser can send anything)."""
-    bounds = data_bounds(get_db())
+    db = get_db()
+    bounds = data_bounds(db)
     first, last = bounds or (date(2000, 1, 1), date.today().replace(day=1))
-    return parse_filters(data or {}, first, last).filters
+    return parse_filters(data or {}, first, last, data_sites(db) if bounds else ()).filters
 
 
 def describe(filters: Filters) -> str:
     """Return the chosen filters in words, for print headers and downloads."""
-    return f"{filters.period.label()} · {band_text(filters).capitalize()} · by {GRAINS[filters.grain].lower()}"
+    return view_text(filters)
+
+
+ALL_SITES = "All emergency departments"
+
+
+def site_control(filters: Filters, sites: Sequence[str]) -> html.Div:
+    """Return the site view's control: every emergency department of the data, or all of them."""
+    options = [{"label": ALL_SITES, "value": ""}] + [{"label": site, "value": site} for site in sites]
+    return html.Div([
+        html.Label("Emergency department", htmlFor="filter-site", className="filter-label"),
+        dcc.Dropdown(id="filter-site", options=options, value=filters.site, clearable=False,
+                     placeholder=ALL_SITES),
+        html.P("Cards, trends, the heatmap and liaison show the department chosen; the charts by "
+               "department compare every one, the chosen one darker.", className="site-hint"),
+    ], className="site-view no-print")
 
 
 def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
@@ -207,7 +232,8 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
         return html.Div([html.H1(page.title), dbc.Alert(
             "There is no data to show yet. Load extracts with `python -m dashboard load DIR`.", color="warning")],
             className="page")
-    parsed = parse_filters(query, *bounds)
+    sites = data_sites(get_db())
+    parsed = parse_filters(query, *bounds, sites)
     filters = parsed.filters
     policy = _policy()
     return html.Div([
@@ -227,6 +253,7 @@ def page_frame(page: Page, query: Mapping[str, Any]) -> html.Div:
             html.P(describe(filters), className="page-context", id="page-context"),
             page_downloads(page.id),
         ], className="page-head"),
+        *([site_control(filters, sites)] if page.site_view else []),
         dcc.Loading(html.Div(id={"type": "cards", "page": page.id}, className="card-row"), type="dot",
                     delay_show=300),
         *( [page.extra] if page.extra is not None else [] ),
@@ -290,7 +317,7 @@ def chart_card(chart: Chart) -> dbc.Card:
         ], class_name="chart-header"),
         dbc.CardBody([
             dcc.Loading(html.Div([
-                html.Div(dcc.Graph(id={"type": "chart-graph", **key}, config=figures.CONFIG,
+                html.Div(dcc.Graph(id={"type": "chart-graph", **key}, config=figures.graph_config(chart.id),
                                    figure=figures.message_figure("Loading…")),
                          id={"type": "chart-graph-wrap", **key}),
                 html.Div(id={"type": "chart-table", **key}, className="chart-table", hidden=True),
@@ -300,28 +327,40 @@ def chart_card(chart: Chart) -> dbc.Card:
     ], class_name="chart-card")
 
 
-def table_component(frame) -> html.Div:
-    """Return an accessible HTML table of a chart's protected rows."""
+def table_component(frame, label: str = "") -> html.Div:
+    """Return an accessible HTML table of a chart's protected rows, in a region the keyboard can scroll.
+
+    The region takes focus (tabindex 0) so a table taller or wider than its box can be scrolled
+    with the arrow keys; its name says which chart's table it is.
+    """
     if frame.empty:
         return html.P("No rows to show.")
     header = html.Thead(html.Tr([html.Th(c, scope="col") for c in frame.columns]))
     body = html.Tbody([html.Tr([html.Td(_cell(v)) for v in row]) for row in frame.itertuples(index=False)])
-    return html.Div(html.Table([header, body], className="table table-sm table-striped data-table"),
-                    className="table-scroll")
+    name = f"{label}: table" if label else "Table"
+    return html.Div(html.Table([html.Caption(name, className="visually-hidden"), header, body],
+                               className="table table-sm table-striped data-table"),
+                    className="table-scroll", tabIndex="0", role="region", **{"aria-label": name})
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        return f"{value:,.{SHOWN_DECIMALS}f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
 
 
+def shown_count(policy: Policy, value: Any) -> str:
+    """Return a count as the footer shows it: protected by the policy, with thousands separators."""
+    shown = policy.count(value)
+    return shown if isinstance(shown, str) else f"{shown:,}"
+
+
 def footer_content() -> list[Any]:
-    """Return the footer: data period, extract row counts and records with times not recorded."""
+    """Return the footer: data period, extract row counts, records with times not recorded, the disclosure rule."""
     from dashboard.store.data import cached_query
     db = get_db()
     bounds = data_bounds(db)
@@ -331,13 +370,18 @@ def footer_content() -> list[Any]:
     summary = cached_query(db, "extract_summary", {})
     items = []
     for row in summary.itertuples(index=False):
-        text = f"{row.extract.replace('_', ' ')}: {policy.count(row.row_count):,} rows" if policy.count(row.row_count) != "*" else f"{row.extract}: * rows"
+        text = f"{row.extract.replace('_', ' ')}: {shown_count(policy, row.row_count)} rows"
         if row.not_recorded:
-            text += f" ({policy.count(row.not_recorded)} with {row.not_recorded_what} not recorded)"
+            text += f" ({shown_count(policy, row.not_recorded)} with {row.not_recorded_what} not recorded)"
         items.append(html.Li(text))
+    # The rule itself, not a pointer to a document: a printed page goes to meetings without the README.
     return [
         html.P(f"Data available {bounds[0].strftime('%B %Y')} to {bounds[1].strftime('%B %Y')}.",
                className="footer-period"),
         html.Ul(items, className="footer-extracts"),
-        html.P("Figures follow the extracts data contract (see the README). " + explain(policy), className="footer-note"),
+        html.P(f"{FOOTER_SOURCE} {explain(policy)}", className="footer-note"),
     ]
+
+
+FOOTER_SOURCE = ("Figures are counted from the local extracts of A&E, liaison psychiatry, section 136, "
+                 "inpatient, delayed transfer and ward capacity records.")

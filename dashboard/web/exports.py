@@ -48,3 +48,24 @@ def safe_csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     neutralise_frame(frame).to_csv(buffer, index=False)
     return buffer.getvalue()
+
+
+# Decimal places a number is shown with in a table (components._cell): downloads carry the same.
+SHOWN_DECIMALS = 1
+
+
+def as_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with every number that is not whole rounded as the table shows it (one decimal place).
+
+    A download holds what the page shows, not the float behind it: 85.1 where the table says 85.1%,
+    never 85.12765957446808. Text ('*', labels) and whole numbers are left as they are.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        # Python's round, as the table's format does (8.95 is 8.9: numpy's round would say 9.0).
+        if pd.api.types.is_float_dtype(values.dtype):
+            out[column] = [round(v, SHOWN_DECIMALS) for v in values.tolist()]
+        elif values.dtype == object:
+            out[column] = [round(v, SHOWN_DECIMALS) if isinstance(v, float) else v for v in values]
+    return out

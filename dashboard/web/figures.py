@@ -11,7 +11,7 @@ import math
 from html import escape as html_escape
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
@@ -41,19 +41,23 @@ def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame if escaped is None else escaped
 
 
-FONT = 'Frutiger, "Frutiger Linotype", Arial, "Helvetica Neue", Helvetica, sans-serif'
+# The NHS font stack (NHS identity): Frutiger where the licensed web font is installed (README), else Arial.
+FONT = '"Frutiger W01", Arial, sans-serif'
 NHS_BLUE = "#005EB8"
+TEXT = "#212B32"  # NHS black: body text
 NHS_DARK_BLUE = "#003087"
 NHS_DARK_GREY = "#425563"
 NHS_MID_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
 NHS_GREEN = "#007F3B"  # a headline that says all is as it should be
 NHS_RED = "#DA291C"  # ...and one that says it is not
-# Making Data Count colours: improvement blue, concern orange, common cause grey.
-IMPROVEMENT = "#41B6E6"
-CONCERN = "#ED8B00"
+# Making Data Count's chart colours (its Excel tool, and NHSRplotthedots' defaults since 0.2):
+# improvement blue, concern orange, neither purple, common cause grey. The card icons use MDC's
+# icon colours (assets/02_app.css).
+IMPROVEMENT = "#00B0F0"
+CONCERN = "#E46C0A"
 COMMON = "#A6A6A6"
-NEITHER = "#7C2855"
+NEITHER = "#490092"
 # Categorical palette safe for colour-blind readers (Okabe-Ito, led by NHS blue).
 PALETTE = ("#005EB8", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
            "#768692", "#330072")
@@ -65,12 +69,34 @@ LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yref": "contai
 # Characters per line of a message or chart annotation: fits a half-width chart.
 WRAP_WIDTH = 55
 
+# The chart toolbar: the camera alone. plotly.js 3 adds "Share chart…" (upload to Plotly Cloud)
+# by default: NHS data must never be offered to a third-party cloud, so every way of sending a
+# chart off the server is switched off, and the toolbar lists its one button explicitly (zoom
+# and pan stay on the mouse; a double click resets). One button is one tab stop per chart, not eight.
 CONFIG = {
     "displaylogo": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "showLink": False,
+    "sendData": False,
+    "plotlyServerURL": "",
+    "modeBarButtons": [["toImage"]],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
+
+
+def graph_config(chart_id: str) -> dict[str, Any]:
+    """Return a chart's Plotly config: the house toolbar, and its image named after the chart.
+
+    The browser names the image after the view at the moment of the click (``assets/04_charts.js``
+    reads the figure's ``layout.meta.filename``); this name is the fallback.
+    """
+    options = {**CONFIG["toImageButtonOptions"], "filename": f"{IMAGE_PREFIX}{chart_id}"}
+    return {**CONFIG, "toImageButtonOptions": options}
+
+
+IMAGE_PREFIX = "mental-health-flow_"
 
 
 @dataclass
@@ -79,15 +105,23 @@ class Drawn:
 
     figure: dict[str, Any]
     note: str = ""
+    # Columns the table view and CSV add to the shown rows (an XmR chart's mean, limits and signal
+    # per period): computed from the shown values only, one value per row.
+    columns: dict[str, list[Any]] = field(default_factory=dict)
 
 
 # The colour of every reference line and target (a red dotted line).
 REFERENCE_RED = "#DA291C"
 
 
-def reference_line(x: float, width: float | None = None) -> dict[str, Any]:
-    """Return a vertical red dotted line at `x` across the plot (a target or standard on a horizontal bar chart)."""
-    line: dict[str, Any] = {"color": REFERENCE_RED, "dash": "dot"}
+# A second standard beside the target (the operational four-hour standard beside the constitutional 95%).
+STANDARD_PURPLE = "#330072"
+
+
+def reference_line(x: float, width: float | None = None, colour: str = REFERENCE_RED,
+                   dash: str = "dot") -> dict[str, Any]:
+    """Return a vertical line at `x` across the plot (red dotted: a target or standard on a horizontal bar chart)."""
+    line: dict[str, Any] = {"color": colour, "dash": dash}
     if width is not None:
         line["width"] = width
     return {"type": "line", "x0": x, "x1": x, "yref": "paper", "y0": 0, "y1": 1, "line": line}
@@ -96,7 +130,7 @@ def reference_line(x: float, width: float | None = None) -> dict[str, Any]:
 def base_layout(**overrides: Any) -> dict[str, Any]:
     """Return a new layout dict in the dashboard's house style, with `overrides` applied."""
     layout: dict[str, Any] = {
-        "font": {"family": FONT, "size": 13, "color": "#212B32"},
+        "font": {"family": FONT, "size": 13, "color": TEXT},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "margin": {"l": 56, "r": 16, "t": 16, "b": 48},

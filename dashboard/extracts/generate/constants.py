@@ -18,9 +18,15 @@ AE_GROWTH = 1.05  # +5% a year
 S136_RATE = 0.55  # s136 detentions per 1,000 a year
 S136_GROWTH = 0.96  # -4% a year
 WARD_LIAISON_RATE = 2.2  # liaison referrals from acute wards per 1,000 a year
-OCCUPIED_BEDS = 0.30  # in-area occupied MH beds per 1,000 people
+OCCUPIED_BEDS = 0.27  # in-area occupied MH beds per 1,000 people (about 0.30 with those out of area)
 POOL_SHARE = 0.08  # people who ever touch crisis services, as a share of the population
 SITE_POPULATION = 250_000  # people per emergency department
+# Sites differ: each department's waits (crowding, flow out to the wards) and its liaison
+# team's response times are scaled by a factor of its own, spread as a lognormal with these
+# log standard deviations (NHS England's monthly A&E statistics: four-hour performance of
+# type 1 departments runs from under 60% to over 90% in the same month).
+SITE_WAIT_SPREAD = 0.45
+SITE_LIAISON_SPREAD = 0.45
 WARMUP_MONTHS = 48  # stays admitted this long before the window may still be in a bed
 READMIT_TARGET = 0.10  # 30-day readmissions of discharges
 AE_RETURN_TARGET = 0.08  # discharges followed by an A&E attendance within 30 days
@@ -93,6 +99,11 @@ DISP_BY_PRES = np.array([  # admitted_mh, admitted_acute, home, community, crisi
     [0.02, 0.01, 0.55, 0.13, 0.10, 0.0, 0.12, 0.07],
     [0.08, 0.12, 0.42, 0.12, 0.08, 0.01, 0.07, 0.10]])
 REFER_BY_DISP = np.array([0.95, 0.50, 0.55, 0.80, 0.90, 0.40, 0.12, 0.40])
+# Emergency liaison response: median minutes to assessment in the day, scaled up at night and
+# at weekends, when the team is thinnest (hour of referral 00..23; Monday first).
+LIAISON_1H_MEDIAN = 26.0
+LIAISON_HOURS = np.array([1.7] * 8 + [0.85] * 12 + [1.3] * 4)
+LIAISON_DOW = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.25, 1.25])
 # Median minutes from arrival to leaving when not seen by liaison, by disposal.
 CORE_BY_DISP = np.array([240, 165, 115, 130, 130, 145, 75, 125])
 LONG_WAIT_P = 0.30  # referred, not admitted, and kept waiting many hours (x1.15 in winter)
@@ -102,15 +113,19 @@ LOUT_BY_DISP = np.array([  # admitted_mh, crisis, community, gp, no_mh_follow_up
     [0, 0, 0, 0, 0, 1.0], [0, 0, 0.10, 0.25, 0.25, 0.40]])
 
 # s136: place of safety (health_based, ED, custody, other) and conveyance by place.
-POS_P = np.array([0.555, 0.40, 0.025, 0.02])
+# Police custody about 1.6% until the new health-based place of safety opens and 0.3% after it
+# (changes.py), about 1% over the window (Home Office 2023/24: 322 of 31,213 detentions, 1.0%).
+POS_P = np.array([0.564, 0.40, 0.016, 0.02])
 CONV_BY_POS = np.array([[0.32, 0.53, 0.15], [0.45, 0.45, 0.10], [0.02, 0.95, 0.03], [0.20, 0.60, 0.20]])
 S136_OUT_P = np.array([0.08, 0.22, 0.15, 0.22, 0.21, 0.12])
 S136_OUT_INTOX_P = np.array([0.05, 0.15, 0.13, 0.20, 0.33, 0.14])
 
 # Inpatients: nights (median, sigma) by ward type, destinations, legal status.
-LOS = {ADULT: (25.0, 0.85), PICU: (12.0, 0.80), OLDER: (48.0, 0.85), CAMHS: (38.0, 0.85)}
+# Long right tails: medians near published ones, means near 60 nights, so that ~0.3 occupied
+# beds per 1,000 come from under 2 admissions per 1,000 a year.
+LOS = {ADULT: (24.0, 1.1), PICU: (14.0, 0.90), OLDER: (55.0, 1.0), CAMHS: (40.0, 1.0)}
 TYPE_ADMIT_SHARE = {ADULT: 0.70, PICU: 0.07, OLDER: 0.17, CAMHS: 0.06}
-SAME_DAY_P, LONG_STAY_P = 0.008, 0.006
+SAME_DAY_P, LONG_STAY_P = 0.008, 0.015
 DEST_BY_TYPE = np.array([  # home, supported, care_home, other_hospital, died, other
     [0.72, 0.10, 0.01, 0.05, 0.004, 0.116], [0.45, 0.08, 0.005, 0.25, 0.002, 0.213],
     [0.45, 0.04, 0.30, 0.07, 0.03, 0.11], [0.80, 0.05, 0.01, 0.06, 0.0, 0.08]])
@@ -138,6 +153,9 @@ ORG_BY_REASON = np.array([  # nhs, social_care, both
 WARD_SIZE = {ADULT: 18, PICU: 10, OLDER: 16, CAMHS: 12}
 MIN_WARDS = {ADULT: 3, PICU: 1, OLDER: 1, CAMHS: 1}
 BED_RATIO = {ADULT: 0.95, PICU: 0.93, OLDER: 0.98, CAMHS: 0.95}
+# Not every commissioned bed can be used: each ward staffs a share of its beds (closed for
+# staffing, refurbishment, infection control), so occupancy differs from ward to ward.
+STAFFED_SHARE = (0.85, 1.0)
 AREA_POPULATION = 1_000_000  # people per local system with its own wards
 
 # Names (invented).

@@ -9,7 +9,7 @@ from dashboard.extracts.generate.constants import (
 )
 from dashboard.extracts.generate.helpers import Window, _cat_by, _ln, _next_within, _whole
 from dashboard.extracts.generate.people import People
-from dashboard.extracts.generate.events import AeBlock, _ae_block
+from dashboard.extracts.generate.events import AeBlock, Sites, _ae_block
 from dashboard.extracts.generate.stays import Stays, _readmission_base
 
 def _followup(rng: np.random.Generator, s: Stays, ooa: np.ndarray) -> np.ndarray:
@@ -43,7 +43,7 @@ def _delays(rng: np.random.Generator, s: Stays, win: Window) -> dict[str, np.nda
 
 
 def _ae_returns(rng: np.random.Generator, people: People, s: Stays, ae: AeBlock, win: Window,
-                site_w: np.ndarray) -> AeBlock:
+                sites: Sites) -> AeBlock:
     """Top up A&E attendances within 30 days of discharge to about 8% of discharges."""
     base = _readmission_base(s, win)
     natural = float(_next_within(s.person[base], s.discharged[base], ae.person, ae.arrival, 30 * DAY).mean()) \
@@ -52,7 +52,7 @@ def _ae_returns(rng: np.random.Generator, people: People, s: Stays, ae: AeBlock,
     i = np.flatnonzero(base & (rng.random(len(base)) < p))
     arrival = s.discharged[i] + _whole(30 * DAY * rng.beta(1.0, 1.6, len(i)), 3 * HOUR)
     i, arrival = i[arrival < win.extract_min], arrival[arrival < win.extract_min]
-    block = _ae_block(rng, people, arrival, site_w, win.start_day, person=s.person[i].copy(),
+    block = _ae_block(rng, people, arrival, sites, win.start_day, person=s.person[i].copy(),
                       allow_admit=False)
     return block
 

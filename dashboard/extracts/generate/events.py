@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
 from dashboard.extracts.generate.constants import (
     ADMIT_DOW, ADMIT_HOURS, ADMIT_MONTH, BG_SOURCE_P, CONV_BY_POS, CORE_BY_DISP, DAY, DETAINED_BY_SOURCE,
     DISP_BY_PRES, D_ADMIT_ACUTE, D_ADMIT_MH, D_COMMUNITY, D_CRISIS, D_HOME, D_LBT, D_OTHER, HOUR, LONG_STAY_P,
-    LONG_WAIT_P, LOS, LOUT_BY_DISP, MODE, MODE_BY_PRES, NONE, OCCUPIED_BEDS, OOA_SHARE, POS, POS_P, PRES,
+    LIAISON_1H_MEDIAN, LIAISON_DOW, LIAISON_HOURS, LONG_WAIT_P, LOS, LOUT_BY_DISP, MODE, MODE_BY_PRES, NONE, OCCUPIED_BEDS, OOA_SHARE, POS, POS_P, PRES,
     PRES_FEMALE, PRES_P, REFER_BY_DISP, S136_DOW, S136_GROWTH, S136_HOURS, S136_MONTH, S136_OUT_INTOX_P,
-    S136_OUT_P, S136_RATE, SAME_DAY_P, SRC_CRISIS, SRC_ED, SRC_OTHER, SRC_S136, TYPE_ADMIT_SHARE, URG, WARD_LIAISON_RATE,
+    S136_OUT_P, S136_RATE, SAME_DAY_P, SITE_LIAISON_SPREAD, SITE_WAIT_SPREAD, SRC_CRISIS, SRC_ED, SRC_OTHER, SRC_S136, TYPE_ADMIT_SHARE, URG, WARD_LIAISON_RATE,
     WARD_REF_DOW, WARD_REF_HOURS, WARMUP_SOURCE_P, WINTER, _ix,
 )
 from dashboard.extracts.generate.changes import Register
 from dashboard.extracts.generate.helpers import (
-    AE_AGE, IP_AGE, S136_AGE, WARD_REF_AGE, Window, _cat, _cat_by, _clashing, _daily_lambda, _event_times,
-    _ln, _month, _whole,
+    AE_AGE, IP_AGE, S136_AGE, WARD_REF_AGE, Window, _cat, _cat_by, _clashing, _daily_lambda, _dow,
+    _event_times, _ln, _month, _whole,
 )
 from dashboard.extracts.generate.people import People
 
@@ -66,6 +67,28 @@ class Requests:
     def concat(parts: list[Requests]) -> Requests:
         """Concatenate request sets."""
         return Requests(**{k: np.concatenate([vars(p)[k] for p in parts]) for k in vars(parts[0])})
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Emergency departments: relative size, and each one's factor on its waits and on its liaison team's response."""
+
+    weight: np.ndarray
+    wait: np.ndarray
+    liaison: np.ndarray
+
+
+def plan_sites(weight: np.ndarray, seed: int) -> Sites:
+    """Return the sites' factors: lognormal quantiles, so any two sites differ, shuffled by a generator of their own.
+
+    Quantiles rather than draws: four sites drawn at random can come out alike, and real
+    departments do not. One site has factors of 1. Its own generator leaves every other draw as it was.
+    """
+    n = len(weight)
+    z = np.array([NormalDist().inv_cdf((k + 0.5) / n) for k in range(n)])
+    draw = np.random.Generator(np.random.PCG64([seed, 20]))
+    return Sites(weight, np.exp(SITE_WAIT_SPREAD * z)[draw.permutation(n)],
+                 np.exp(SITE_LIAISON_SPREAD * z)[draw.permutation(n)])
 
 
 def _site_for(rng: np.random.Generator, people: People, person: np.ndarray, site_w: np.ndarray) -> np.ndarray:
@@ -149,14 +172,16 @@ def _s136(rng: np.random.Generator, people: People, win: Window, population: int
     return det, block, req, lam
 
 
-def _ae_block(rng: np.random.Generator, people: People, arrival: np.ndarray, site_w: np.ndarray,
+def _ae_block(rng: np.random.Generator, people: People, arrival: np.ndarray, sites: Sites,
               win_start: int, person: np.ndarray | None = None, allow_admit: bool = True,
               busy: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> AeBlock:
     """A&E attendances at the given arrival times, with liaison and decision-to-admit times.
 
     With `person` None, people are picked to suit each presentation; attendances that
     would overlap another of the same person (or a `busy` interval, e.g. a detention)
-    are given to someone else of the same age and sex.
+    are given to someone else of the same age and sex, at the same department. Waits
+    follow the department's factor; emergency liaison response, the team's factor and
+    the hour and day of referral (slower at night and at weekends).
     """
     n = len(arrival)
     day = arrival // DAY
@@ -173,14 +198,22 @@ def _ae_block(rng: np.random.Generator, people: People, arrival: np.ndarray, sit
     disp = _cat_by(rng, table, pres)
     referred = rng.random(n) < REFER_BY_DISP[disp]
     urgency = np.where(rng.random(n) < 0.75, _ix(URG, "emergency"), _ix(URG, "urgent"))
+    picked = person is None
+    if person is None:
+        person = people.pick(rng, "ae", target_age, day, male)
+    site = _site_for(rng, people, person, sites.weight)
 
     # Winter lengthens every wait; the department's waits also grow a little each year.
     winter = np.where(WINTER[_month(day) - 1], 1.15, 1.0)
-    w = winter * (1 + 0.03 * ((day - win_start) / 365.25))
+    trend = winter * (1 + 0.03 * ((day - win_start) / 365.25))
+    w = trend * sites.wait[site]
     admitted = disp <= D_ADMIT_ACUTE
     ref_at = arrival + _whole(_ln(rng, 40, 0.7, n) * w, 5)
+    # The liaison team: its own pace, thinner at night and at weekends (emergency referrals).
     # (An urgent referral is still seen before the patient leaves: within two days at worst.)
-    wait = np.minimum(np.where(urgency == 0, _ln(rng, 30, 0.72, n), _ln(rng, 400, 1.0, n)) * winter, 2 * DAY)
+    out_of_hours = LIAISON_HOURS[(ref_at % DAY) // HOUR] * LIAISON_DOW[_dow(ref_at // DAY)]
+    wait = np.where(urgency == 0, _ln(rng, LIAISON_1H_MEDIAN, 0.72, n) * out_of_hours, _ln(rng, 400, 1.0, n))
+    wait = np.minimum(wait * winter * sites.liaison[site], 2 * DAY)
     not_assessed = (disp == D_LBT) | (rng.random(n) < 0.02)
     assessed = np.where(referred & ~not_assessed, ref_at + _whole(wait), NONE)
     post = _whole(_ln(rng, 40, 0.8, n) * w, 10)
@@ -191,16 +224,17 @@ def _ae_block(rng: np.random.Generator, people: People, arrival: np.ndarray, sit
     own = _whole(_ln(rng, CORE_BY_DISP[disp], 0.6, n) * w, 10)
     core_end = np.where(assessed != NONE, assessed + post,
                         np.where(referred, ref_at + _whole(_ln(rng, 120, 0.8, n), 10), arrival + own))
-    # Admitted patients wait for a bed after the decision; MH beds are the scarcest.
+    # Admitted patients wait for a bed after the decision; MH beds are the scarcest, and shared
+    # by the system's departments, so the department's own factor counts for less here.
     # Lognormal, but nobody waits more than about three days in a department.
-    bed_wait = np.where(disp == D_ADMIT_MH, _ln(rng, 8 * HOUR, 1.0, n), _ln(rng, 4 * HOUR, 0.9, n)) * w
+    bed_wait = np.where(disp == D_ADMIT_MH, _ln(rng, 8 * HOUR, 1.0, n), _ln(rng, 4 * HOUR, 0.9, n))
+    bed_wait = bed_wait * trend * np.sqrt(sites.wait[site])
     bed_wait = np.minimum(bed_wait, 2 * DAY + rng.random(n) * DAY)
     dta = np.where(admitted, core_end, NONE)
     departure = np.where(admitted, core_end + _whole(bed_wait, 5), core_end)
     outcome = np.where(assessed != NONE, _cat_by(rng, LOUT_BY_DISP, disp), NONE)
 
-    if person is None:
-        person = people.pick(rng, "ae", target_age, day, male)
+    if picked:
         bp, bs, be = busy if busy is not None else (np.zeros(0, np.int64),) * 3
         changeable = np.concatenate([np.ones(n, dtype=bool), np.zeros(len(bp), dtype=bool)])
         for _ in range(6):  # a frequent attender cannot be in two departments at once
@@ -210,7 +244,7 @@ def _ae_block(rng: np.random.Generator, people: People, arrival: np.ndarray, sit
                 break
             person[idx] = people.pick(rng, "ae", target_age[idx], day[idx], male[idx])
     return AeBlock(person=person, arrival=arrival, departure=departure, dta=dta, mode=mode,
-                   presentation=pres, disposal=disp, site=_site_for(rng, people, person, site_w),
+                   presentation=pres, disposal=disp, site=site,
                    referred=referred, urgency=np.where(referred, urgency, NONE),
                    referred_at=np.where(referred, ref_at, NONE), assessed_at=assessed, outcome=outcome)
 

@@ -18,7 +18,7 @@ from dashboard.extracts.generate.helpers import (
 )
 from dashboard.extracts.generate.people import People, _make_people
 from dashboard.extracts.generate.events import (
-    AeBlock, Requests, _ae_block, _ae_requests, _background_admissions, _s136, _ward_referrals,
+    AeBlock, Requests, _ae_block, _ae_requests, _background_admissions, _s136, _ward_referrals, plan_sites,
 )
 from dashboard.extracts.generate.stays import Stays, _add_readmissions, _make_stays, _resolve_overlaps
 from dashboard.extracts.generate.wards import WardPlan, _closure_transfers, _place_stays, _plan_wards
@@ -56,6 +56,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
     stage()  # people
     n_sites = max(1, int(round(population / SITE_POPULATION)))
     site_w = rng.lognormal(0.0, 0.35, n_sites)
+    sites = plan_sites(site_w, seed)
     # Local systems of about a million people, each with its own wards (beyond them: out of area).
     n_areas = max(1, min(n_sites, int(round(population / AREA_POPULATION))))
     area_of_site = np.arange(n_sites) * n_areas // n_sites
@@ -70,7 +71,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
                            AE_GROWTH, AE_MONTH, AE_DOW)
     ae_lam = np.maximum(0.0, ae_lam - s136_lam * POS_P[1])  # detentions taken to ED count as attendances
     busy = (det["person"], det["detained_at"], det["ended_at"])
-    ae_gen = _ae_block(rng, people, _event_times(rng, win.start_day, ae_lam, AE_HOURS), site_w,
+    ae_gen = _ae_block(rng, people, _event_times(rng, win.start_day, ae_lam, AE_HOURS), sites,
                        win.start_day, busy=busy)
     req_ae = _ae_requests(ae_gen, rng, win)
 
@@ -107,7 +108,7 @@ def generate(out_dir: Path, population: int = 1_000_000, seed: int = 42, years: 
 
     stage()  # A&E returns
     ae_first = AeBlock.concat([ae_gen, ae_s136])
-    ae_ret = _ae_returns(rng, people, stays, ae_first, win, site_w)
+    ae_ret = _ae_returns(rng, people, stays, ae_first, win, sites)
     ae = AeBlock.concat([ae_first, ae_ret])
     # Last, drop the few attendances still overlapping another of the same person, unless
     # another extract refers to them (admissions, detentions).

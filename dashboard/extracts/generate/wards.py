@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dashboard.extracts.generate.constants import (
-    ADULT, BED_RATIO, DAY, DEST_OTHER_HOSP, HOUR, MIN_WARDS, NONE, SRC_TRANSFER, UNIT_NAMES, WARD_SIZE,
-    WARD_WORDS,
+    ADULT, BED_RATIO, DAY, DEST_OTHER_HOSP, HOUR, MIN_WARDS, NONE, SRC_TRANSFER, STAFFED_SHARE, UNIT_NAMES,
+    WARD_SIZE, WARD_WORDS,
 )
 from dashboard.extracts.generate.helpers import Window, _cat, _month_start, _ymd, month_at
 from dashboard.extracts.generate.people import People
@@ -27,12 +27,13 @@ class WardPlan:
     closing: int
     changing: int
     names: list[str]
+    staffed: np.ndarray  # share of each ward's commissioned beds it can use (at least one bed)
 
     def beds_on(self, day: int) -> np.ndarray:
-        """Beds of each ward that can take an admission on `day`."""
+        """Beds of each ward that can take an admission on `day` (the staffed ones)."""
         valid = (self.valid_from <= day) & ((self.valid_to == NONE) | (day <= self.valid_to))
         beds = np.where(day >= self.change_day, self.beds_after, self.beds)
-        beds = np.where(valid, beds, 0)
+        beds = np.where(valid, np.maximum(1, np.rint(beds * self.staffed)).astype(np.int64), 0)
         if day >= self.rundown_day:
             beds[self.closing] = 0
         return beds
@@ -59,6 +60,9 @@ def _nights_in(adm_day: np.ndarray, dis_day: np.ndarray, lo: int, hi: int) -> np
 def _plan_wards(rng: np.random.Generator, s: Stays, group: np.ndarray, n_groups: int, win: Window) -> WardPlan:
     """Size each area's wards a little short of the demand for beds (beds are always short).
 
+    Each ward can use only a share of its beds (``STAFFED_SHARE``), so wards are commissioned
+    that much larger and their occupancy differs; the beds in use still fall short of demand.
+
     In the first area one adult ward is re-provided: a new ward opens mid-window and
     an old one closes a few months later; another adult ward gains beds.
     """
@@ -69,11 +73,12 @@ def _plan_wards(rng: np.random.Generator, s: Stays, group: np.ndarray, n_groups:
     base_from = _month_start(int(_ymd(np.array([win.warm_day]))[0][0]) - 1, 4)
 
     open_day, close_day, change_day = month_at(win, 0.50), month_at(win, 0.60) - 1, month_at(win, 0.75)
-    grp, beds, vf, vt = [], [], [], []
+    grp, beds, vf, vt, staffed = [], [], [], [], []
+    lo, hi = STAFFED_SHARE
     for g in range(n_groups):
         wt = g % 4
         first_adult = g == ADULT  # group 0 * 4 + ADULT: the first area's adult wards
-        cap = demand[g] * BED_RATIO[wt]
+        cap = demand[g] * BED_RATIO[wt] / ((lo + hi) / 2)
         n_w = max(MIN_WARDS[wt] if first_adult else 1, int(round(cap / WARD_SIZE[wt])))
         w = rng.uniform(0.75, 1.25, n_w)
         b = np.maximum(1, np.rint(cap * w / w.sum())).astype(np.int64)
@@ -81,19 +86,21 @@ def _plan_wards(rng: np.random.Generator, s: Stays, group: np.ndarray, n_groups:
         beds += list(b)
         vf += [base_from] * n_w
         vt += [NONE] * n_w
+        staffed += list(rng.uniform(lo, hi, n_w))
         if first_adult:  # ward 0 closes, a new ward of its size opens before it does, ward 1 gains beds
             vt[0] = close_day
             grp.append(g)
             beds.append(beds[0])
             vf.append(open_day)
             vt.append(NONE)
+            staffed.append(hi)  # the new ward opens fully staffed
     beds_arr = np.array(beds, dtype=np.int64)
     after = beds_arr.copy()
     after[1] += max(1, int(round(0.2 * beds_arr[1])))
     return WardPlan(group=np.array(grp, dtype=np.int64), beds=beds_arr, beds_after=after,
                     valid_from=np.array(vf, dtype=np.int64), valid_to=np.array(vt, dtype=np.int64),
                     change_day=change_day, rundown_day=close_day - 60, closing=0, changing=1,
-                    names=_ward_names(rng, len(beds)))
+                    names=_ward_names(rng, len(beds)), staffed=np.array(staffed))
 
 
 def _place_stays(rng: np.random.Generator, s: Stays, group: np.ndarray, plan: WardPlan, win: Window) -> np.ndarray:
