@@ -338,8 +338,12 @@ def redraw(client: Client, cbs: AppCallbacks, path: str, combo: Combo, n_cards: 
         store = ((answer.get("response") or {}).get("page-filters") or {}).get("data", layout.store)
         layout = PageLayout(layout.chart_ids, layout.cards_page, store, layout.n_bytes)
         _pages[(client.base, path)] = layout
-    if layout.store != combo.store():
-        first.ok, first.error = False, f"page-filters store {layout.store} != {combo.store()}"
+    # The store holds the view asked for; a page may keep choices of its own beside it (urgent
+    # care's site, empty for every department), which the combinations leave as they are.
+    asked = combo.store()
+    if not isinstance(layout.store, dict) or {k: layout.store.get(k) for k in asked} != asked \
+            or any(v for k, v in layout.store.items() if k not in asked):
+        first.ok, first.error = False, f"page-filters store {layout.store} != {asked}"
 
     counted: list[int | None] = []
 
