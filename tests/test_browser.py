@@ -312,7 +312,7 @@ def axe_violations(driver) -> list[dict]:
     if not AXE.is_file():
         raise RuntimeError(f"axe-core is missing: run `npm ci --prefix .ci/node` ({AXE})")
     driver.execute_script(AXE.read_text())
-    driver.set_script_timeout(60)
+    driver.set_script_timeout(180)  # every table open: tens of thousands of nodes on urgent care
     return driver.execute_async_script(RUN_AXE)
 
 
