@@ -35,10 +35,20 @@ def test_every_page_is_served(app, app_db):
     assert layout.status_code == 200 and b"filter-age-band" in layout.data
 
 
-def test_each_callback_is_registered_once(app, app_db):
-    app.server.test_client().get("/")  # callbacks are set up on the first request
-    deps = app.server.test_client().get("/_dash-dependencies").get_json()
-    outputs = [d["output"] for d in deps]
+@pytest.mark.slow
+def test_each_callback_is_registered_once(generated_data):
+    # In its own process, as a worker runs it: Dash hands the callbacks declared with
+    # dash.callback to the first app set up in a process, so another test module's app
+    # (the API's, with authentication) would otherwise have taken them.
+    import subprocess
+    import sys
+
+    script = ("import json, sys; from dashboard.web.app import create_app, prepare; "
+              "app = prepare(create_app(sys.argv[1])); "
+              "print(json.dumps(app.server.test_client().get('/_dash-dependencies').get_json()))")
+    done = subprocess.run([sys.executable, "-c", script, str(generated_data)], capture_output=True, text=True,
+                          timeout=300, check=True)
+    outputs = [d["output"] for d in json.loads(done.stdout.strip().splitlines()[-1])]
     assert len(outputs) == len(set(outputs))
     assert any("chart-graph" in o for o in outputs)
 
