@@ -14,6 +14,7 @@ import json
 from dataclasses import replace
 from typing import Any, Mapping
 
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
@@ -352,9 +353,10 @@ def choice_controls() -> html.Div:
                                    value=EVERY, clearable=False)],
                      className="filter-item w-narrow"),
             html.Div([html.Span("Before and after", className="filter-label", id="jny-span-label"),
-                      dcc.RadioItems(id=control_id("span"), options=SPAN_OPTIONS, value=DEFAULT_SPAN, inline=True,
-                                     className="grain-radios", inputStyle={"marginRight": ".3rem"},
-                                     labelStyle={"marginRight": ".9rem"})],
+                      # The shared filter bar's radios (dbc): dcc.RadioItems nests its inputs in interactive labels
+                      # (axe: nested-interactive, serious).
+                      dbc.RadioItems(id=control_id("span"), options=SPAN_OPTIONS, value=DEFAULT_SPAN, inline=True,
+                                     class_name="grain-radios")],
                      className="filter-item", role="group", **{"aria-labelledby": "jny-span-label"}),
         ], className="filter-bar journey-choice no-print", role="group", **{"aria-label": "Cohort"}),
         html.Div(id={"type": NOTICE, "name": "choice"}),
