@@ -128,7 +128,7 @@ def four_hour_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
             "y": line, "line": {"color": figures.STANDARD_PURPLE, "width": 1.5, "dash": "dash", "shape": "hv"},
             "hovertemplate": "Operational standard: %{y:.0f}%<extra></extra>"})
         note = f"{note} Purple dashed: the operational standard of each financial year."
-    return Drawn(drawn.figure, note)
+    return Drawn(drawn.figure, note, drawn.columns)  # the XmR columns of the table view and CSV kept
 
 
 def dta_wait_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
