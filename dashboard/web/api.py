@@ -38,7 +38,7 @@ from dashboard.store.db import one_version
 from dashboard.store.runtime import get_db
 from dashboard.web.cards import Card
 from dashboard.web.charts import CHARTS, band_text
-from dashboard.web.exports import safe_csv
+from dashboard.web.exports import as_shown, safe_csv
 from dashboard.web.outputs import ChartTable, chart_table, file_stem, headline_table, page_chart_ids, plain_value
 
 PREFIX = "/api/v1"
@@ -135,8 +135,8 @@ def _headlines(cards: tuple[Card, ...], filters: Filters, policy: Policy, snap: 
 
 
 def _csv(table: pd.DataFrame, policy: Policy, name: str) -> Response:
-    """Return a table as the CSV download gives it: neutralised cells, the marking first when detailed."""
-    text = safe_csv(table)
+    """Return a table as the CSV download gives it: numbers as shown, neutralised cells, the marking first when detailed."""
+    text = safe_csv(as_shown(table))
     if policy.detailed:
         text = f"{DETAILED_MARK}\n{text}"
     response = Response(text, 200, mimetype="text/csv")
