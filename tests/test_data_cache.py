@@ -135,7 +135,7 @@ def test_a_months_counts_do_not_depend_on_the_period_asked_so_the_whole_datas_an
                 sliced = by_period(app_db, name, filters)
                 direct = complete_buckets(cached_query(app_db, name, filters.sql_params()), period, "month")
                 pd.testing.assert_frame_equal(sliced, direct, check_dtype=True, obj=f"{name} {band} {period}")
-                for grain in ("quarter", "fy", "period"):  # other grains are summed (counts) or asked (medians)
+                for grain in ("quarter", "fy", "period"):  # summed (counts), or pieced from the whole (medians)
                     other = by_period(app_db, name, filters, grain)
                     direct = complete_buckets(cached_query(app_db, name, filters.sql_params(grain)), period, grain)
                     pd.testing.assert_frame_equal(other, direct, check_dtype=True, obj=f"{name} {band} {period} {grain}")

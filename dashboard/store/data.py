@@ -167,7 +167,8 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     Every column of a trend query but a median is a count that adds up over months (the
     contract's definitions are monthly sums), so a quarter's or a year's row is the sum of its
     months: asked once by month, the answer serves every grain of the period (and the cards,
-    which read months), not one DuckDB query per grain. Medians are asked at their grain.
+    which read months), not one DuckDB query per grain. Medians are asked at their grain: over the
+    whole data once, then only for a bucket the period cuts (``_pieced_medians``).
     """
     grain = grain or filters.grain
     params = filters.sql_params(grain)
@@ -186,11 +187,41 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
             inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
             return whole[inside.to_numpy()].reset_index(drop=True)
 
+    if grain in ("quarter", "fy") and name in MEDIAN_QUERIES:
+        bounds = data_bounds(snap)
+        if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
+                and (filters.period.start, filters.period.end) != bounds:
+            return _memoised(_key(snap, name, params, "pieced"),
+                             lambda: _pieced_medians(snap, name, filters, grain, bounds))
+
     def completed() -> pd.DataFrame:
         return complete_buckets(cached_query(snap, name, params), filters.period, grain)
 
     # Kept completed: a trend's rows feed several charts and the cards of a page.
     return _memoised(_key(snap, name, params, "completed"), completed)
+
+
+def _pieced_medians(snap: Snapshot, name: str, filters: Filters, grain: str, bounds: tuple[date, date]) -> pd.DataFrame:
+    """Return a median trend by quarter or year from the whole data's answer, asking only for cut buckets.
+
+    A quarter's or a year's median does not add up from its months, but it does not depend on the
+    period asked for either when the period holds the same months of it as the whole data do: the
+    buckets are the calendar's (queries/_macros.sql, bucket_start). So only a bucket the period
+    cuts (at its start or its end, where the data do not) is asked for on its own months: at most
+    two small queries, where a trend over the data's history read every record of it.
+    """
+    whole = by_period(snap, name, replace(filters, period=Period(*bounds)), grain)
+    row_of = {b: i for i, b in enumerate(whole["bucket"])}
+    pieces: list[pd.DataFrame] = []
+    for bucket in _buckets(filters.period, grain)[0]:
+        last = add_months(bucket, (3 if grain == "quarter" else 12) - 1)
+        held = (max(bucket, filters.period.start), min(last, filters.period.end))
+        if held == (max(bucket, bounds[0]), min(last, bounds[1])):
+            pieces.append(whole.iloc[[row_of[bucket]]])
+        else:  # cut by the period: its own months (one bucket, as DuckDB buckets them)
+            cut = replace(filters, period=Period(*held))
+            pieces.append(complete_buckets(cached_query(snap, name, cut.sql_params(grain)), cut.period, grain))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def sum_months(months: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
