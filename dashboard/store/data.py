@@ -47,6 +47,7 @@ _inflight: dict[tuple, Future] = {}
 _cache_lock = threading.Lock()
 _bounds: dict[tuple[int, str], tuple[date, date] | None] = {}  # data_bounds' answer for the current data
 _changes: dict[tuple[int, str], tuple] = {}  # service_changes' parsed register for the current data
+_sites: dict[tuple[int, str], tuple[str, ...]] = {}  # data_sites' answer for the current data
 
 
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -99,6 +100,7 @@ def clear_cache() -> None:
         _cache.clear()
         _bounds.clear()
         _changes.clear()
+        _sites.clear()
 
 
 @lru_cache(maxsize=1024)
@@ -356,8 +358,19 @@ def service_changes(db: Database, metric: str | None = None) -> list[ServiceChan
 
 
 def data_sites(db: Database) -> tuple[str, ...]:
-    """Return the emergency departments in the data, in name order (what a site view may choose)."""
-    return tuple(str(site) for site in cached_query(db, "ae_sites", {})["site"])
+    """Return the emergency departments in the data, in name order (what a site view may choose).
+
+    Every callback asks (to validate the site it is sent), so the answer is kept per data version.
+    """
+    snap = db.snapshot()
+    key = (snap.cache_id, snap.version())
+    sites = _sites.get(key)
+    if sites is None:
+        sites = tuple(str(site) for site in cached_query(snap, "ae_sites", {})["site"])
+        with _cache_lock:
+            _sites.clear()  # only the current data's answer is worth keeping
+            _sites[key] = sites
+    return sites
 
 
 def data_bounds(db: Database) -> tuple[date, date] | None:
