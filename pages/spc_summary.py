@@ -167,7 +167,7 @@ BOARD = table_chart("spc-board", "Making Data Count summary", board_rows, BOARD_
                     BOARD_NOTE, BOARD_DESCRIPTION, "No metrics to summarise.")
 BOARD_PARTS = tuple(
     table_chart(f"spc-board-{stage}", f"Making Data Count summary: {title}", partial(board_rows, stage=stage),
-                BOARD_COLUMNS, BOARD_LABELS, BOARD_NOTE, f"{BOARD_DESCRIPTION}: {title.lower()}",
+                BOARD_COLUMNS, BOARD_LABELS, BOARD_NOTE, f"{BOARD_DESCRIPTION}: {title}",
                 "No metrics to summarise.")
     for stage, (title, _) in STAGES.items())
 CHANGES = table_chart(
