@@ -8,3 +8,7 @@ CREATE OR REPLACE MACRO bucket_start(d, grain, period_start) AS CASE grain
     WHEN 'fy' THEN make_date(year(d) - CASE WHEN month(d) < 4 THEN 1 ELSE 0 END, 4, 1)
     ELSE date_trunc('month', d)::DATE
 END;
+-- age_group(age): which of the filters' age bands other than 'all' an age is in (settings.AGE_BANDS:
+-- 1 = 0-17, 2 = 18-25, 3 = 26-64, 4 = 65+). The Journeys timelines find a person's first event
+-- within each (queries/catalog/22_person_events.sql).
+CREATE OR REPLACE MACRO age_group(age) AS CASE WHEN age <= 17 THEN 1 WHEN age <= 25 THEN 2 WHEN age <= 64 THEN 3 ELSE 4 END;
