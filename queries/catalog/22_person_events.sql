@@ -3,8 +3,8 @@
 -- grouping by person (queries/journeys_*.sql, through the macro journey_cohort). Sorted by kind,
 -- then time: a cohort's query reads the rows of one kind in its period and skips every other row
 -- group. One row per event:
---   person_key, kind, event_at, age (at the event), detail, ends_at, referred_on, the prev_* and
---   next_* times and the before/after counts below
+--   person_key, kind, event_at, age (at the event), detail, ends_at, referred_on, ae_count, the
+--   prev_* and next_* times and the before/after counts below
 -- person_key: a whole number per person (faster to group and join on than the text id).
 -- kind, and the time `event_at` it takes:
 --   'ae'         an A&E mental health attendance, at arrival_at
@@ -19,6 +19,8 @@
 -- referred_on: the event ended in mental health care (a care plan outcome): an A&E disposal, a
 -- liaison outcome or a detention's outcome of admission, the crisis team or community mental
 -- health services (false otherwise, and for ward events).
+-- ae_count: the person's A&E attendances in all the data, at any age (journeys_frequent reads only
+-- the attendances of people with as many as a frequent attender has in 12 months).
 -- The cohort (journey_cohort: each person's first event of a kind in a period, of an age band and
 -- a detail): prev_at, the time of the same person's previous event of the same kind; prev_group_at,
 -- of the same kind in the same age band (age_group, _macros.sql); prev_detail_at, of the same kind
@@ -71,6 +73,7 @@ keyed AS (
 ),
 timeline AS (
     SELECT event_id, person_key, kind, event_at, age, detail, ends_at, referred_on,
+           count(*) FILTER (WHERE kind = 'ae') OVER (PARTITION BY person_key) AS ae_count,
            lag(event_at) OVER (PARTITION BY person_key, kind ORDER BY event_at) AS prev_at,
            lag(event_at) OVER (PARTITION BY person_key, kind, age_group(age) ORDER BY event_at) AS prev_group_at,
            lag(event_at) OVER (PARTITION BY person_key, kind, detail ORDER BY event_at) AS prev_detail_at,
@@ -124,7 +127,7 @@ nights AS (
     JOIN stays s ON s.person_key = i.person_key AND s.admitted_on < i.on_day + 181 AND s.ends_on > i.on_day - 180
     GROUP BY i.event_id
 )
-SELECT t.person_key, t.kind, t.event_at, t.age, t.detail, t.ends_at, t.referred_on,
+SELECT t.person_key, t.kind, t.event_at, t.age, t.detail, t.ends_at, t.referred_on, t.ae_count::INTEGER AS ae_count,
        t.prev_at, t.prev_group_at, t.prev_detail_at, t.prev_detail_group_at,
        CASE WHEN t.next_ae_at <= t.event_at + INTERVAL 90 DAY THEN t.next_ae_at END AS next_ae_at,
        CASE WHEN t.next_s136_at <= t.event_at + INTERVAL 90 DAY THEN t.next_s136_at END AS next_s136_at,
