@@ -20,3 +20,7 @@ CREATE OR REPLACE MACRO population_year(period_start, period_end) AS TABLE
     SELECT month, year
     FROM months CROSS JOIN years
     QUALIFY row_number() OVER (PARTITION BY month ORDER BY abs(year - year(month)), year) = 1;
+-- age_group(age): which of the filters' age bands other than 'all' an age is in (settings.AGE_BANDS:
+-- 1 = 0-17, 2 = 18-25, 3 = 26-64, 4 = 65+). The Journeys timelines find a person's first event
+-- within each (queries/catalog/22_person_events.sql).
+CREATE OR REPLACE MACRO age_group(age) AS CASE WHEN age <= 17 THEN 1 WHEN age <= 25 THEN 2 WHEN age <= 64 THEN 3 ELSE 4 END;

@@ -12,18 +12,26 @@ WITH months AS (
     SELECT unnest(generate_series($period_start::DATE, ($period_end::DATE - INTERVAL 1 MONTH)::DATE,
                                   INTERVAL 1 MONTH))::DATE AS month
 ),
-person_months AS (
-    SELECT person_key, date_trunc('month', event_at)::DATE AS month, count(*) AS attendances
+monthly AS (
+    SELECT date_trunc('month', event_at)::DATE AS month, count(*) AS attendances
     FROM person_events
     WHERE kind = 'ae' AND age BETWEEN $age_min AND $age_max
+      AND event_at >= $period_start - INTERVAL 11 MONTH AND event_at < $period_end
+    GROUP BY ALL
+),
+person_months AS (
+    -- Only people with $min_attendances or more in all the data (ae_count) can be frequent: most
+    -- attendances are of people who attend once or twice, and are never grouped by person.
+    SELECT person_key, date_trunc('month', event_at)::DATE AS month, count(*) AS attendances
+    FROM person_events
+    WHERE kind = 'ae' AND age BETWEEN $age_min AND $age_max AND ae_count >= $min_attendances
       AND event_at >= $period_start - INTERVAL 11 MONTH AND event_at < $period_end
     GROUP BY ALL
 ),
 totals AS (
     SELECT m.month, sum(p.attendances) AS attendances
     FROM months m
-    JOIN (SELECT month, sum(attendances) AS attendances FROM person_months GROUP BY month) p
-      ON p.month > m.month - INTERVAL 12 MONTH AND p.month <= m.month
+    JOIN monthly p ON p.month > m.month - INTERVAL 12 MONTH AND p.month <= m.month
     GROUP BY m.month
 ),
 candidates AS (

@@ -10,27 +10,12 @@
 -- contact after discharge); nothing recorded: none of these. People overlap between outcomes. A
 -- person whose window runs past the data's end (journey_end()) is left out of that window: their
 -- follow-up is censored, not "nothing recorded".
-WITH cohort AS (
-    SELECT person_key, index_at
+WITH people AS (
+    -- Each person's first A&E attendance, s136 detention, admission and follow-up after the
+    -- index event (within 90 days), worked out once in the catalog (person_events.next_*).
+    SELECT index_at, journey_end() AS data_end, next_ae_at AS ae_at, next_s136_at AS s136_at,
+           next_admission_at AS admitted_at, next_follow_up_at AS followed_up_at
     FROM journey_cohort($index_kind, $narrow, $period_start, $period_end, $age_min, $age_max)
-),
-firsts AS (
-    SELECT c.person_key,
-           min(e.event_at) FILTER (WHERE e.kind = 'ae') AS ae_at,
-           min(e.event_at) FILTER (WHERE e.kind = 's136') AS s136_at,
-           min(e.event_at) FILTER (WHERE e.kind = 'admission') AS admitted_at,
-           min(e.event_at) FILTER (WHERE e.kind IN ('liaison', 'contact')) AS followed_up_at
-    FROM cohort c
-    JOIN person_events e ON e.person_key = c.person_key
-    WHERE e.event_at > c.index_at AND e.event_at <= c.index_at + INTERVAL 90 DAY
-      -- the same window in constants, so the time-sorted table skips row groups outside it
-      AND e.event_at > $period_start AND e.event_at <= $period_end + INTERVAL 90 DAY
-      AND e.kind IN ('ae', 's136', 'admission', 'liaison', 'contact')
-    GROUP BY c.person_key
-),
-people AS (
-    SELECT c.index_at, journey_end() AS data_end, f.ae_at, f.s136_at, f.admitted_at, f.followed_up_at
-    FROM cohort c LEFT JOIN firsts f USING (person_key)
 ),
 windows AS (
     SELECT window_days, to_days(window_days) AS span FROM (VALUES (7), (30), (90)) w(window_days)

@@ -8,23 +8,12 @@
 -- a s136 detention 0 < t <= 90 days after the index event; t and the follow-up to the data's end
 -- (journey_end()) are in microseconds, so an event on day 30 exactly falls in the interval ending
 -- on day 30.
-WITH cohort AS (
-    SELECT person_key, index_at
+WITH people AS (
+    -- The first return: the earlier of the person's next A&E attendance and next s136 detention
+    -- after the index event (within 90 days), worked out once in the catalog (person_events.next_*).
+    SELECT epoch_us(least(next_ae_at, next_s136_at)) - epoch_us(index_at) AS event_us,
+           epoch_us(journey_end()) - epoch_us(index_at) AS followed_us
     FROM journey_cohort($index_kind, $narrow, $period_start, $period_end, $age_min, $age_max)
-),
-firsts AS (
-    SELECT c.person_key, min(e.event_at) AS returned_at
-    FROM cohort c
-    JOIN person_events e ON e.person_key = c.person_key
-    WHERE e.event_at > c.index_at AND e.event_at <= c.index_at + INTERVAL 90 DAY
-      AND e.event_at > $period_start AND e.event_at <= $period_end + INTERVAL 90 DAY
-      AND e.kind IN ('ae', 's136')
-    GROUP BY c.person_key
-),
-people AS (
-    SELECT epoch_us(f.returned_at) - epoch_us(c.index_at) AS event_us,
-           epoch_us(journey_end()) - epoch_us(c.index_at) AS followed_us
-    FROM cohort c LEFT JOIN firsts f USING (person_key)
 ),
 intervals AS (
     SELECT step, day_from, day_to, day_from * 86400000000::BIGINT AS from_us, day_to * 86400000000::BIGINT AS to_us

@@ -285,3 +285,86 @@ def test_frequent_attenders_have_the_settings_number_of_attendances_in_the_12_mo
     monkeypatch.setenv("MHFLOW_FREQUENT_ATTENDER_MIN", "6")
     june = frequent_rows(attenders, JUNE).iloc[0]
     assert june[["frequent", "frequent_attendances", "frequent_cared"]].tolist() == [1, 6, 1]  # F4 alone
+
+
+# --- the catalog's timelines against their definition -------------------------------------------
+
+def _by_definition(span_days: tuple[int, ...]) -> str:
+    """Return SQL working out each person_events row's next_* times and before/after counts the plain way.
+
+    A join of every row with every event of the same person, then the definitions of
+    queries/catalog/22_person_events.sql word for word: what the catalog's windowed sums must equal.
+    """
+    counts = []
+    for n in span_days:
+        for measure, kind in (("ae", "ae"), ("s136", "s136"), ("admissions", "admission")):
+            counts.append(f"count(*) FILTER (WHERE x.kind = '{kind}' AND x.event_at >= i.event_at - INTERVAL {n} DAY "
+                          f"AND x.event_at < i.event_at) AS {measure}_before_{n}")
+            counts.append(f"count(*) FILTER (WHERE x.kind = '{kind}' AND x.event_at > i.event_at "
+                          f"AND x.event_at <= i.event_at + INTERVAL {n} DAY) AS {measure}_after_{n}")
+        nights = ("greatest(0, date_diff('day', greatest(x.event_at::DATE, {lo}), "
+                  "least(coalesce(x.ends_at, (SELECT max(event_at) FROM person_events) + INTERVAL 1 DAY)::DATE, {hi})))")
+        counts.append(f"coalesce(sum({nights.format(lo=f'i.event_at::DATE - {n}', hi='i.event_at::DATE')}) "
+                      f"FILTER (WHERE x.kind = 'admission'), 0) AS bed_days_before_{n}")
+        counts.append(f"coalesce(sum({nights.format(lo='i.event_at::DATE + 1', hi=f'i.event_at::DATE + {n + 1}')}) "
+                      f"FILTER (WHERE x.kind = 'admission'), 0) AS bed_days_after_{n}")
+    within = "x.event_at > i.event_at AND x.event_at <= i.event_at + INTERVAL 90 DAY"
+    return f"""
+        SELECT i.rowid AS id,
+               min(x.event_at) FILTER (WHERE x.kind = 'ae' AND {within}) AS next_ae_at,
+               min(x.event_at) FILTER (WHERE x.kind = 's136' AND {within}) AS next_s136_at,
+               min(x.event_at) FILTER (WHERE x.kind = 'admission' AND {within}) AS next_admission_at,
+               min(x.event_at) FILTER (WHERE x.kind IN ('liaison', 'contact') AND {within}) AS next_follow_up_at,
+               {', '.join(counts)}
+        FROM person_events i JOIN person_events x ON x.person_key = i.person_key
+        WHERE i.kind <> 'contact'
+        GROUP BY i.rowid ORDER BY i.rowid"""
+
+
+def test_each_events_next_times_and_before_after_counts_in_the_catalog_follow_their_definition(generated_data):
+    spans = (30, 90, 180)
+    db = Database(generated_data)
+    try:
+        con = db.connection()
+        expected = con.execute(_by_definition(spans)).df().set_index("id")
+        got = con.execute("SELECT rowid AS id, * FROM person_events WHERE kind <> 'contact' ORDER BY rowid").df()
+        got = got.set_index("id")
+        contacts = con.execute("SELECT count(*) FILTER (WHERE ae_before_30 IS NOT NULL OR bed_days_after_180 IS NOT NULL), "
+                               "count(*) FROM person_events WHERE kind = 'contact'").fetchone()
+    finally:
+        db.close()
+    assert len(got) > 5_000 and got["ae_after_90"].sum() > 100 and got["bed_days_before_180"].sum() > 100  # not empty
+    pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
+    assert contacts[0] == 0 and contacts[1] > 0  # a contact is never an index event: no counts
+
+
+def test_the_cohort_without_grouping_is_each_persons_first_event_for_every_band_narrowing_and_kind(generated_data):
+    from dashboard.settings import AGE_BANDS
+
+    by_grouping = """
+        SELECT person_key, min(event_at) AS index_at FROM person_events
+        WHERE kind = $kind AND event_at >= $start AND event_at < $end AND age BETWEEN $lo AND $hi
+          AND ($narrow = '' OR detail = $narrow)
+        GROUP BY person_key ORDER BY person_key"""
+    cohort = ("SELECT person_key, index_at FROM journey_cohort($kind, $narrow, $start, $end, $lo, $hi) "
+              "ORDER BY person_key")
+    db = Database(generated_data)
+    checked = 0
+    try:
+        con = db.connection()
+        details = con.execute("SELECT kind, min(detail) FROM person_events WHERE kind <> 'contact' GROUP BY kind").fetchall()
+        for kind, detail in details:
+            for narrow in ("", detail):
+                for lo, hi in AGE_BANDS.values():
+                    for start, end in (("2024-01-01", "2025-01-01"), ("2025-06-01", "2025-07-01")):
+                        params = {"kind": kind, "narrow": narrow, "start": start, "end": end, "lo": lo, "hi": hi}
+                        expected = con.execute(by_grouping, params).df()
+                        got = con.execute(cohort, params).df()
+                        pd.testing.assert_frame_equal(got, expected, check_dtype=False, obj=str(params))
+                        checked += len(got)
+        with pytest.raises(Exception, match="neither every age nor one of the filters' bands"):
+            con.execute(cohort, {"kind": "ae", "narrow": "", "start": "2024-01-01", "end": "2025-01-01",
+                                 "lo": 18, "hi": 64}).fetchall()
+    finally:
+        db.close()
+    assert checked > 2_000  # every kind and band had people to check

@@ -1,7 +1,8 @@
 """Journeys' data functions: a cohort's choice and the filters in, tidy frames out.
 
-Each reads a ``queries/journeys_*.sql`` over the catalog's ``person_events`` timelines
-(memoised like every query, on the data version and the parameters). A cohort smaller
+Each reads a ``queries/journeys_*.sql`` over the catalog's ``person_events`` timelines, on which
+the catalog worked out once what a cohort needs (memoised like every query, on the data
+version and the parameters). A cohort smaller
 than the disclosure threshold gives no rows at all, in either view: the page then shows
 its note and nothing else, so a tiny cohort's outcomes never leave the server.
 """
