@@ -6,9 +6,15 @@ and gunicorn's boot-error status, so gunicorn halts rather than restart it in a 
 """
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import threading
+import time
 
 from dashboard.settings import SettingError
+from dashboard.store import runtime
+from dashboard.store.data import warm_up
 from dashboard.web.app import create_app, prepare
 
 WORKER_BOOT_ERROR = 3  # gunicorn stops the whole server when a worker exits with this
@@ -19,3 +25,22 @@ except SettingError as exc:
     print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr, flush=True)
     raise SystemExit(WORKER_BOOT_ERROR) from None
 server = app.server
+log = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    """Ask the whole data's trend answers once, at low priority, so no visitor's first view waits for them."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+    except (AttributeError, OSError):
+        pass
+    started = time.perf_counter()
+    try:
+        asked = warm_up(runtime.get_db())
+    except Exception:  # noqa: BLE001 (never stop a worker: the views ask for what they need)
+        log.exception("warm-up failed")
+        return
+    log.info("warm-up: %d trend answers in %.1f s", asked, time.perf_counter() - started)
+
+
+threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()

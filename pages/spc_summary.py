@@ -7,6 +7,7 @@ count; the render path hands the data functions the request's policy (``Chart.pr
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import pandas as pd
 
@@ -43,13 +44,32 @@ def _text(value: float | None, metric: Metric) -> str:
     return "–" if value is None else format_value(float(value), metric.unit)
 
 
-def board_rows(db: Database, filters: Filters, policy: Policy | None = None) -> pd.DataFrame:
-    """Return MDC's board table: each headline metric's latest value, target, icons, mean and limits (as text)."""
+# The board's parts on the page, along the pathway: each is its own request, so the two workers
+# share the board's ~30 readings (one request for all of them was the page's slowest by far).
+STAGES = {
+    "crisis": ("A&E and liaison", ("ae_", "liaison_")),
+    "s136": ("Section 136", ("s136_",)),
+    "inpatient": ("Inpatient care, delays and discharge", ()),  # every other metric
+}
+
+
+def stage_of(key: str) -> str:
+    """Return the board part (STAGES) that shows metric `key`."""
+    return next((stage for stage, (_, prefixes) in STAGES.items() if prefixes and key.startswith(prefixes)),
+                "inpatient")
+
+
+def board_rows(db: Database, filters: Filters, policy: Policy | None = None, stage: str | None = None) -> pd.DataFrame:
+    """Return MDC's board table: each headline metric's latest value, target, icons, mean and limits (as text).
+
+    `stage`: only the metrics of that part of the pathway (STAGES); None, every metric.
+    """
     policy = policy or Policy.from_settings()  # the request's view, handed over by the render path
     targets = get_settings().targets
-    prefetch_trends(db, filters, [m for m in METRICS.values() if m.shown_for(filters.age_band)])
+    metrics = [m for m in METRICS.values() if stage is None or stage_of(m.key) == stage]
+    prefetch_trends(db, filters, [m for m in metrics if m.shown_for(filters.age_band)])
     rows = []
-    for metric in METRICS.values():
+    for metric in metrics:
         if not metric.shown_for(filters.age_band):
             rows.append((metric.label, "–", "all ages only", "–", "–", "–", "–", "–", "–"))
             continue
@@ -139,23 +159,29 @@ def table_chart(chart_id: str, title: str, data, columns: tuple[str, ...], label
                  description=description, empty_text=empty_text, protects_itself=True)
 
 
-BOARD = table_chart(
-    "spc-board", "Making Data Count summary", board_rows, BOARD_COLUMNS, BOARD_LABELS,
-    "Each metric's chart at the chosen grain, from the data's first month to the period's end: the variation "
-    "icon reads the latest point, the assurance icon compares the target with the latest limits.",
-    "Latest value, target, variation and assurance icons, mean and process limits", "No metrics to summarise.")
+BOARD_NOTE = ("Each metric's chart at the chosen grain, from the data's first month to the period's end: the "
+              "variation icon reads the latest point, the assurance icon compares the target with the latest limits.")
+BOARD_DESCRIPTION = "Latest value, target, variation and assurance icons, mean and process limits"
+# The whole board in one table (the meeting pack, the API); the page shows it in its STAGES.
+BOARD = table_chart("spc-board", "Making Data Count summary", board_rows, BOARD_COLUMNS, BOARD_LABELS,
+                    BOARD_NOTE, BOARD_DESCRIPTION, "No metrics to summarise.")
+BOARD_PARTS = tuple(
+    table_chart(f"spc-board-{stage}", f"Making Data Count summary: {title}", partial(board_rows, stage=stage),
+                BOARD_COLUMNS, BOARD_LABELS, BOARD_NOTE, f"{BOARD_DESCRIPTION}: {title}",
+                "No metrics to summarise.")
+    for stage, (title, _) in STAGES.items())
 CHANGES = table_chart(
     "spc-changes", "Changes: did they make a difference?", change_rows, CHANGE_COLUMNS, CHANGE_LABELS,
     "Means by month before and after each change, to the period's end. A special cause in the expected "
     "direction is read against limits that do not restart at the change.",
     "Every service change in the register, for each metric it names",
     "No service changes in the register (the optional service_changes table).")
-register(BOARD, CHANGES)
+register(BOARD, *BOARD_PARTS, CHANGES)
 
 PAGE = publish(Page(
     id="spc-summary", path="/spc-summary", title="SPC summary",
     intro="Making Data Count's board table for every headline metric, and what followed each service change.",
     audience="the Crisis Care Concordat task group and commissioners",
     cards=metric_cards("ae_attendances", "s136_detentions", "occupancy_pct", "followup_72h_pct"),
-    rows=((("spc-board", 12),), (("spc-changes", 12),)),
+    rows=(*(((part.id, 12),) for part in BOARD_PARTS), (("spc-changes", 12),)),
 ), __name__, nav="SPC summary", order=90)

@@ -4,17 +4,8 @@
 -- mid-year estimate of its own calendar year, or else the nearest year present, the earlier of two
 -- equally near; rows of the same year, age, sex and group are added. Rows without an ethnic group
 -- are left out, so a population table without ethnic groups (or none at all) gives no rows.
-WITH months AS (
-    SELECT m::DATE AS month
-    FROM generate_series($period_start::TIMESTAMP, $period_end::TIMESTAMP - INTERVAL 1 MONTH, INTERVAL 1 MONTH) AS t(m)
-),
-years AS (
-    SELECT DISTINCT year FROM population
-),
-chosen AS (
-    SELECT month, year
-    FROM months CROSS JOIN years
-    QUALIFY row_number() OVER (PARTITION BY month ORDER BY abs(year - year(month)), year) = 1
+WITH chosen AS (
+    SELECT month, year FROM population_year($period_start, $period_end)  -- queries/_macros.sql
 )
 SELECT p.ethnic_group, sum(p.people)::BIGINT AS population_months
 FROM chosen

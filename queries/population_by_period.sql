@@ -6,17 +6,8 @@
 -- same year, age, sex and group are added (a sender may split by area). Every month of the
 -- period counts, whether or not it had events. Without a population table every column is 0, so
 -- every rate is null.
-WITH months AS (
-    SELECT m::DATE AS month
-    FROM generate_series($period_start::TIMESTAMP, $period_end::TIMESTAMP - INTERVAL 1 MONTH, INTERVAL 1 MONTH) AS t(m)
-),
-years AS (
-    SELECT DISTINCT year FROM population
-),
-chosen AS (
-    SELECT month, year
-    FROM months CROSS JOIN years
-    QUALIFY row_number() OVER (PARTITION BY month ORDER BY abs(year - year(month)), year) = 1
+WITH chosen AS (
+    SELECT month, year FROM population_year($period_start, $period_end)  -- queries/_macros.sql
 ),
 band AS (
     SELECT year,

@@ -135,7 +135,34 @@ def test_a_months_counts_do_not_depend_on_the_period_asked_so_the_whole_datas_an
                 sliced = by_period(app_db, name, filters)
                 direct = complete_buckets(cached_query(app_db, name, filters.sql_params()), period, "month")
                 pd.testing.assert_frame_equal(sliced, direct, check_dtype=True, obj=f"{name} {band} {period}")
-                for grain in ("quarter", "fy", "period"):  # other grains are summed (counts) or asked (medians)
+                for grain in ("quarter", "fy", "period"):  # summed (counts), or pieced from the whole (medians)
                     other = by_period(app_db, name, filters, grain)
                     direct = complete_buckets(cached_query(app_db, name, filters.sql_params(grain)), period, grain)
                     pd.testing.assert_frame_equal(other, direct, check_dtype=True, obj=f"{name} {band} {period} {grain}")
+
+
+def test_after_the_warm_up_no_trend_of_any_age_band_or_grain_asks_duckdb(app_db, monkeypatch):
+    """A worker's warm-up asks the whole data's trend answers, so a view's trends only slice, sum or piece them."""
+    from datetime import date
+
+    from dashboard.core.filters import Filters
+    from dashboard.core.periods import Period
+    from dashboard.settings import AGE_BANDS
+    from dashboard.store.data import SLICED_QUERIES, by_period, data_bounds, warm_up
+    from dashboard.store.db import Database
+
+    assert warm_up(app_db) == len(AGE_BANDS) * (len(SLICED_QUERIES) + 2 * 3)
+    asked: list[str] = []
+    real = Database.execute
+    monkeypatch.setattr(Database, "execute", lambda self, con, name, params=None: asked.append(name)
+                        or real(self, con, name, params))
+    # Whole financial years inside the data (a median's bucket cut by the period is asked on its own).
+    first, last = data_bounds(app_db)
+    start = date(first.year + (first.month > 4), 4, 1)
+    period = Period(start, date(last.year - (last.month < 3), 3, 1))
+    assert first < period.start < period.end < last
+    for band in AGE_BANDS:
+        for name in sorted(SLICED_QUERIES):
+            for grain in ("month", "quarter", "fy"):
+                by_period(app_db, name, Filters(band, period, grain))
+    assert asked == []

@@ -258,6 +258,8 @@ NEVER_SMALL = {
     "overview-occupancy": "the same chart on the overview",
     "ip-ward-occupancy": "bed days of a ward over at least a month, all ages only",
     "spc-board": "text read from the metrics' protected trends (charts.trend_reading_of): no count of its own",
+    **{f"spc-board-{stage}": "the board's part for one stage of the pathway: as spc-board"
+       for stage in ("crisis", "s136", "inpatient")},
     "spc-changes": "text read from the metrics' protected trends: no count of its own",
 }
 

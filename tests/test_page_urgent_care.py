@@ -213,3 +213,16 @@ def test_the_drill_down_lives_in_the_url_is_marked_on_the_heatmap_and_can_be_cle
     cleared = page.clear_cell(1, search)
     assert cleared == "?age_band=all&start=2025-01&end=2025-12"
     assert page.cell_from_url(cleared, *stores) == (None, None, None, True)
+
+
+def test_each_wait_from_decision_to_admit_falls_in_its_band_as_the_records_say(db, two_sites):
+    ae = in_year(extract(two_sites, "ae_attendances"), "arrival_at")
+    for filters, rows in ((YEAR, ae), (Filters("all", YEAR.period, site=NORTH), ae[ae["site"] == NORTH])):
+        decided = rows[rows["decision_to_admit_at"].notna()]
+        minutes = (decided["departure_at"] - decided["decision_to_admit_at"]).dt.total_seconds() / 60
+        expected = [int((minutes <= 240).sum()), int(((minutes > 240) & (minutes <= 480)).sum()),
+                    int(((minutes > 480) & (minutes <= 720)).sum()), int(((minutes > 720) & (minutes <= 1440)).sum()),
+                    int((minutes > 1440).sum()), int(minutes.isna().sum())]
+        table = render("uec-dta-wait", filters, db=db, policy=EXACT).table
+        assert table["Attendances"].tolist() == expected, filters.site
+        assert sum(expected) == len(decided) and all(expected[:3]) and expected[5] > 0

@@ -166,3 +166,14 @@ def test_an_unknown_address_gets_a_styled_page_with_the_way_home(app):
     with app.server.test_request_context("/"):
         nav = json.dumps(app.layout(), cls=PlotlyJSONEncoder)
     assert '"path": "/404"' not in nav  # not a page of the navigation
+
+
+def test_an_unknown_address_answers_404_and_every_page_200(app):
+    client = app.server.test_client()
+    for path in ("/no-such-page", "/urgent-care/extra", "/recovery.php"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and '<html lang="en-GB">' in answer.get_data(as_text=True), path
+    for declared in (*PAGES.values(),):
+        assert client.get(declared.path + "?age_band=all").status_code == 200, declared.path
+    assert client.get("/definitions").status_code == 200 and client.get("/recovery/").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200 and client.get("/api/v1").status_code == 200

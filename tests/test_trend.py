@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from dashboard.core.disclosure import SUPPRESSED
@@ -216,3 +217,23 @@ def test_a_rare_event_chart_depends_on_no_hidden_count(pages, monkeypatch, chart
     assert "*" in before
     for shift in (1, 3):
         assert drawn([(v - 1 + shift) % 7 + 1 if v else 0 for v in base]) == before
+
+
+def test_the_board_parts_on_the_page_are_the_whole_board_row_for_row(app_db):
+    from dashboard.web.charts import render
+    from pages.spc_summary import BOARD_PARTS, PAGE
+
+    filters = Filters("all", Period.from_months("2025-01", "2025-12"), "quarter")
+    whole = render("spc-board", filters).table
+    parts = [render(part.id, filters).table for part in BOARD_PARTS]
+    assert all(len(p) for p in parts)
+    together = pd.concat(parts, ignore_index=True).sort_values("Metric", ignore_index=True)
+    pd.testing.assert_frame_equal(together, whole.sort_values("Metric", ignore_index=True))
+    shown = [chart_id for row in PAGE.rows for chart_id, _ in row]
+    assert shown == [part.id for part in BOARD_PARTS] + ["spc-changes"]
+    from pages.spc_summary import stage_of
+    from dashboard.core.metrics import METRICS
+
+    labels = {m.label: stage_of(m.key) for m in METRICS.values()}
+    for part, (stage, table) in zip(BOARD_PARTS, zip(("crisis", "s136", "inpatient"), parts)):
+        assert {labels[m] for m in table["Metric"]} == {stage}, part.id

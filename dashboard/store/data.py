@@ -7,6 +7,7 @@ version, so a repeated filter choice costs no query.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,6 +48,7 @@ _inflight: dict[tuple, Future] = {}
 _cache_lock = threading.Lock()
 _bounds: dict[tuple[int, str], tuple[date, date] | None] = {}  # data_bounds' answer for the current data
 _changes: dict[tuple[int, str], tuple] = {}  # service_changes' parsed register for the current data
+_sites: dict[tuple[int, str], tuple[str, ...]] = {}  # data_sites' answer for the current data
 
 
 def cached_query(db: Database, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -99,6 +101,7 @@ def clear_cache() -> None:
         _cache.clear()
         _bounds.clear()
         _changes.clear()
+        _sites.clear()
 
 
 @lru_cache(maxsize=1024)
@@ -167,7 +170,8 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
     Every column of a trend query but a median is a count that adds up over months (the
     contract's definitions are monthly sums), so a quarter's or a year's row is the sum of its
     months: asked once by month, the answer serves every grain of the period (and the cards,
-    which read months), not one DuckDB query per grain. Medians are asked at their grain.
+    which read months), not one DuckDB query per grain. Medians are asked at their grain: over the
+    whole data once, then only for a bucket the period cuts (``_pieced_medians``).
     """
     grain = grain or filters.grain
     params = filters.sql_params(grain)
@@ -186,11 +190,41 @@ def by_period(db: Database, name: str, filters: Filters, grain: str | None = Non
             inside = (whole["bucket"] >= filters.period.start) & (whole["bucket"] <= filters.period.end)
             return whole[inside.to_numpy()].reset_index(drop=True)
 
+    if grain in ("quarter", "fy") and name in MEDIAN_QUERIES:
+        bounds = data_bounds(snap)
+        if bounds is not None and bounds[0] <= filters.period.start and filters.period.end <= bounds[1] \
+                and (filters.period.start, filters.period.end) != bounds:
+            return _memoised(_key(snap, name, params, "pieced"),
+                             lambda: _pieced_medians(snap, name, filters, grain, bounds))
+
     def completed() -> pd.DataFrame:
         return complete_buckets(cached_query(snap, name, params), filters.period, grain)
 
     # Kept completed: a trend's rows feed several charts and the cards of a page.
     return _memoised(_key(snap, name, params, "completed"), completed)
+
+
+def _pieced_medians(snap: Snapshot, name: str, filters: Filters, grain: str, bounds: tuple[date, date]) -> pd.DataFrame:
+    """Return a median trend by quarter or year from the whole data's answer, asking only for cut buckets.
+
+    A quarter's or a year's median does not add up from its months, but it does not depend on the
+    period asked for either when the period holds the same months of it as the whole data do: the
+    buckets are the calendar's (queries/_macros.sql, bucket_start). So only a bucket the period
+    cuts (at its start or its end, where the data do not) is asked for on its own months: at most
+    two small queries, where a trend over the data's history read every record of it.
+    """
+    whole = by_period(snap, name, replace(filters, period=Period(*bounds)), grain)
+    row_of = {b: i for i, b in enumerate(whole["bucket"])}
+    pieces: list[pd.DataFrame] = []
+    for bucket in _buckets(filters.period, grain)[0]:
+        last = add_months(bucket, (3 if grain == "quarter" else 12) - 1)
+        held = (max(bucket, filters.period.start), min(last, filters.period.end))
+        if held == (max(bucket, bounds[0]), min(last, bounds[1])):
+            pieces.append(whole.iloc[[row_of[bucket]]])
+        else:  # cut by the period: its own months (one bucket, as DuckDB buckets them)
+            cut = replace(filters, period=Period(*held))
+            pieces.append(complete_buckets(cached_query(snap, name, cut.sql_params(grain)), cut.period, grain))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def sum_months(months: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
@@ -221,6 +255,7 @@ def _bucket_of(month: date, grain: str, period: Period) -> date:
     return month
 
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -325,8 +360,19 @@ def service_changes(db: Database, metric: str | None = None) -> list[ServiceChan
 
 
 def data_sites(db: Database) -> tuple[str, ...]:
-    """Return the emergency departments in the data, in name order (what a site view may choose)."""
-    return tuple(str(site) for site in cached_query(db, "ae_sites", {})["site"])
+    """Return the emergency departments in the data, in name order (what a site view may choose).
+
+    Every callback asks (to validate the site it is sent), so the answer is kept per data version.
+    """
+    snap = db.snapshot()
+    key = (snap.cache_id, snap.version())
+    sites = _sites.get(key)
+    if sites is None:
+        sites = tuple(str(site) for site in cached_query(snap, "ae_sites", {})["site"])
+        with _cache_lock:
+            _sites.clear()  # only the current data's answer is worth keeping
+            _sites[key] = sites
+    return sites
 
 
 def data_bounds(db: Database) -> tuple[date, date] | None:
@@ -349,3 +395,32 @@ def data_bounds(db: Database) -> tuple[date, date] | None:
         _bounds.clear()  # only the current data's answer is worth keeping
         _bounds[key] = bounds
     return bounds
+
+
+def warm_up(db: Database) -> int:
+    """Fill the memo with every trend query's answer over the whole data, per age band; return how many.
+
+    A view slices (or pieces, for medians by quarter or year) these answers; the first view of an
+    age band in a worker otherwise asked for all of them at once, which made it the slowest view
+    of every page by ~100-250 ms. Run once, in the background, when a worker starts (``wsgi``).
+    """
+    from dashboard.settings import AGE_BANDS
+
+    bounds = data_bounds(db)
+    if bounds is None:
+        return 0
+    snap = db.snapshot()
+    asked = 0
+    # Months first (every page's default grain), then the medians by quarter and by year.
+    for grain, names in (("month", SLICED_QUERIES), ("quarter", MEDIAN_QUERIES), ("fy", MEDIAN_QUERIES)):
+        for band in AGE_BANDS:
+            whole = Filters(band, Period(*bounds), "month")
+            for name in sorted(names):
+                try:
+                    by_period(snap, name, whole, grain)
+                except Exception as exc:  # noqa: BLE001 (a view asking it will report it; warming must not stop)
+                    log.warning("warm-up: %s (%s, %s) failed: %s", name, band, grain, exc)
+                    continue
+                asked += 1
+    return asked
+

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
-from flask import Flask, g
+from flask import Flask, Response, g, request
 
 from dashboard.store import runtime
 from dashboard.web import api, hardening, security
@@ -105,6 +105,7 @@ def create_app(data_dir: Path | str | None = None) -> Dash:
     api.install(app.server)  # behind the authentication and hardening installed above
     pin_one_data_version(app.server)
     import_pages()
+    answer_unknown_pages_with_404(app)
     app.layout = shell
     app.index_string = INDEX
     return app
@@ -121,6 +122,24 @@ def remove_leftovers_of_crashes(data_dir: Path) -> None:
         return
     if removed:
         log.info("removed %d leftover(s) of interrupted loads or catalog builds", len(removed))
+
+
+def answer_unknown_pages_with_404(app: Dash) -> None:
+    """Serve the not-found page with HTTP status 404 at an address that is no page of the app's.
+
+    Dash serves its index (the browser then draws the not-found page) at any path it does not
+    own, with 200: a link checker, a monitoring probe or a search engine took a mistyped link for
+    a page. Only a page load changes: Dash's own routes, assets and the API answer as before.
+    """
+    known = {app.get_relative_path(p["path"]).rstrip("/") or "/" for p in dash.page_registry.values()
+             if p["path"] != NOT_FOUND_PATH}
+
+    @app.server.after_request
+    def not_found_status(response: Response) -> Response:
+        if (request.method in ("GET", "HEAD") and response.status_code == 200 and response.mimetype == "text/html"
+                and (request.path.rstrip("/") or "/") not in known):
+            response.status_code = 404
+        return response
 
 
 def pin_one_data_version(server: Flask) -> None:

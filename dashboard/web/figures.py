@@ -29,10 +29,10 @@ def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
     app's own labels ('A&E …'), which figure functions look up, are left as they are.
     """
     escaped = None
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+    for column, dtype in frame.dtypes.items():  # the dtypes first: a column read costs ~50 µs, most are numbers
+        if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             continue
+        values = frame[column]
         if not any(isinstance(v, str) and "<" in v for v in values):
             continue
         if escaped is None:

@@ -8,7 +8,11 @@ SELECT month, age,
        sum(over_12h)::BIGINT AS over_12h,
        sum(admit_decided)::BIGINT AS admit_decided,
        sum(dta_departure_recorded)::BIGINT AS dta_departure_recorded,
-       sum(dta_over_12h)::BIGINT AS dta_over_12h
+       sum(dta_over_12h)::BIGINT AS dta_over_12h,
+       sum(dta_within_4h)::BIGINT AS dta_within_4h,
+       sum(dta_within_8h)::BIGINT AS dta_within_8h,
+       sum(dta_within_12h)::BIGINT AS dta_within_12h,
+       sum(dta_within_24h)::BIGINT AS dta_within_24h
 FROM ae_site_monthly
 GROUP BY ALL
 ORDER BY month, age;
