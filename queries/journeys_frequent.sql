@@ -20,11 +20,12 @@ monthly AS (
     GROUP BY ALL
 ),
 person_months AS (
-    -- Only people with $min_attendances or more in all the data (ae_count) can be frequent: most
-    -- attendances are of people who attend once or twice, and are never grouped by person.
+    -- Only attendances with $min_attendances or more within a year of them (ae_near) can count for
+    -- a frequent attender: most are of people who attend once or twice, and are never grouped by
+    -- person. Dropping the others changes no one's count in a 12 months where they are frequent.
     SELECT person_key, date_trunc('month', event_at)::DATE AS month, count(*) AS attendances
     FROM person_events
-    WHERE kind = 'ae' AND age BETWEEN $age_min AND $age_max AND ae_count >= $min_attendances
+    WHERE kind = 'ae' AND age BETWEEN $age_min AND $age_max AND ae_near >= $min_attendances
       AND event_at >= $period_start - INTERVAL 11 MONTH AND event_at < $period_end
     GROUP BY ALL
 ),

@@ -3,7 +3,7 @@
 -- grouping by person (queries/journeys_*.sql, through the macro journey_cohort). Sorted by kind,
 -- then time: a cohort's query reads the rows of one kind in its period and skips every other row
 -- group. One row per event:
---   person_key, kind, event_at, age (at the event), detail, ends_at, referred_on, ae_count, the
+--   person_key, kind, event_at, age (at the event), detail, ends_at, referred_on, ae_near, the
 --   prev_* and next_* times and the before/after counts below
 -- person_key: a whole number per person (faster to group and join on than the text id).
 -- kind, and the time `event_at` it takes:
@@ -19,8 +19,10 @@
 -- referred_on: the event ended in mental health care (a care plan outcome): an A&E disposal, a
 -- liaison outcome or a detention's outcome of admission, the crisis team or community mental
 -- health services (false otherwise, and for ward events).
--- ae_count: the person's A&E attendances in all the data, at any age (journeys_frequent reads only
--- the attendances of people with as many as a frequent attender has in 12 months).
+-- ae_near: the person's A&E attendances within 366 days either side of this event, itself
+-- included, at any age. An attendance counted for a frequent attender (N or more in 12 calendar
+-- months, under 366 days from first to last) has N or more near it, so journeys_frequent reads
+-- only attendances with that many near them.
 -- The cohort (journey_cohort: each person's first event of a kind in a period, of an age band and
 -- a detail): prev_at, the time of the same person's previous event of the same kind; prev_group_at,
 -- of the same kind in the same age band (age_group, _macros.sql); prev_detail_at, of the same kind
@@ -73,7 +75,7 @@ keyed AS (
 ),
 timeline AS (
     SELECT event_id, person_key, kind, event_at, age, detail, ends_at, referred_on,
-           count(*) FILTER (WHERE kind = 'ae') OVER (PARTITION BY person_key) AS ae_count,
+           count(*) FILTER (WHERE kind = 'ae') OVER near AS ae_near,
            lag(event_at) OVER (PARTITION BY person_key, kind ORDER BY event_at) AS prev_at,
            lag(event_at) OVER (PARTITION BY person_key, kind, age_group(age) ORDER BY event_at) AS prev_group_at,
            lag(event_at) OVER (PARTITION BY person_key, kind, detail ORDER BY event_at) AS prev_detail_at,
@@ -88,7 +90,9 @@ timeline AS (
            sum(packed) OVER before_180 AS before_180, sum(packed) OVER after_180 AS after_180
     FROM keyed
     -- EXCLUDE GROUP leaves out the events at this event's own time (its peers): "strictly after".
-    WINDOW later AS (PARTITION BY person_key ORDER BY event_at
+    WINDOW near AS (PARTITION BY person_key ORDER BY event_at
+                    RANGE BETWEEN INTERVAL 366 DAY PRECEDING AND INTERVAL 366 DAY FOLLOWING),
+           later AS (PARTITION BY person_key ORDER BY event_at
                      RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP),
            before_30 AS (PARTITION BY person_key ORDER BY event_at
                          RANGE BETWEEN INTERVAL 30 DAY PRECEDING AND CURRENT ROW EXCLUDE GROUP),
@@ -127,7 +131,7 @@ nights AS (
     JOIN stays s ON s.person_key = i.person_key AND s.admitted_on < i.on_day + 181 AND s.ends_on > i.on_day - 180
     GROUP BY i.event_id
 )
-SELECT t.person_key, t.kind, t.event_at, t.age, t.detail, t.ends_at, t.referred_on, t.ae_count::INTEGER AS ae_count,
+SELECT t.person_key, t.kind, t.event_at, t.age, t.detail, t.ends_at, t.referred_on, t.ae_near::INTEGER AS ae_near,
        t.prev_at, t.prev_group_at, t.prev_detail_at, t.prev_detail_group_at,
        CASE WHEN t.next_ae_at <= t.event_at + INTERVAL 90 DAY THEN t.next_ae_at END AS next_ae_at,
        CASE WHEN t.next_s136_at <= t.event_at + INTERVAL 90 DAY THEN t.next_s136_at END AS next_s136_at,
