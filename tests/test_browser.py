@@ -345,6 +345,9 @@ def test_the_not_found_page_is_styled_and_leads_home(server, browser):
     browser.get(server + "/no-such-page")
     heading = WebDriverWait(browser, 20).until(lambda d: d.find_element(By.CSS_SELECTOR, ".not-found h1"))
     assert heading.text == "Page not found"
+    # The address answers HTTP 404 (a link checker or monitor must see it): Chromium logs that, and nothing else.
+    logged = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert logged and all("/no-such-page" in m and "404" in m for m in logged), logged
     assert browser.find_element(By.CSS_SELECTOR, ".app-header")  # the app's own frame, not a bare heading
     assert len(browser.find_elements(By.CSS_SELECTOR, ".not-found-list a")) == len(PAGES)
     click(browser, browser.find_element(By.ID, "not-found-home"))
