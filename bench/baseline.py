@@ -215,12 +215,17 @@ def _count_by(frame: pd.DataFrame, keys: list[str], **columns: np.ndarray) -> pd
 # --- one function per query ----------------------------------------------------------------------
 
 def ae_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
-    a = _events(x.ae, "arrival_at", p, ["arrival_at", "departure_at"])
+    a = _events(x.ae, "arrival_at", p, ["arrival_at", "departure_at", "decision_to_admit_at"])
     m = _minutes(a["departure_at"], a["arrival_at"])
     rec = ~np.isnan(m)
+    decided = a["decision_to_admit_at"].notna().to_numpy()
+    dta = _minutes(a["departure_at"], a["decision_to_admit_at"])  # NaN unless both are recorded
     return _by_bucket(a["arrival_at"], p, {"attendances": np.ones(len(a), np.int64), "departure_recorded": rec,
                                            "departure_not_recorded": ~rec, "within_4h": m <= 240,
-                                           "over_12h": m > 720})
+                                           "over_12h": m > 720, "admit_decided": decided,
+                                           "dta_departure_recorded": ~np.isnan(dta),
+                                           "dta_departure_not_recorded": decided & np.isnan(dta),
+                                           "dta_over_12h": dta > 720})
 
 
 def ae_median_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
@@ -242,8 +247,10 @@ def liaison_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
 
 def s136_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
     d = _events(x.s136, "detained_at", p, ["detained_at", "ended_at", "age", "place_of_safety", "conveyance",
-                                          "extended", "intoxicated", "outcome"])
+                                          "extended", "intoxicated", "outcome", "assessment_at", "ethnic_group"])
     m = _minutes(d["ended_at"], d["detained_at"])
+    to_assessment = _minutes(d["assessment_at"], d["detained_at"])
+    assessed = ~np.isnan(to_assessment)
     place, conv, outcome = d["place_of_safety"], d["conveyance"], d["outcome"]
     limit = np.where(d["extended"].to_numpy(), 36 * 60, 24 * 60)
     rec = ~np.isnan(m)
@@ -257,7 +264,10 @@ def s136_by_period(x: Extracts, p: dict[str, Any]) -> pd.DataFrame:
         "over_limit": m > limit, "with_outcome": outcome.notna().to_numpy(),
         "admitted": outcome.isin(["admitted_informal", "admitted_detained"]).to_numpy(),
         "no_mh_follow_up": (outcome == "no_mh_follow_up").to_numpy(dtype=bool, na_value=False),
-        "intoxicated": d["intoxicated"].to_numpy()})
+        "intoxicated": d["intoxicated"].to_numpy(), "assessment_recorded": assessed,
+        "assessment_not_recorded": ~assessed, "assessed_3h": to_assessment <= 180,
+        "black": (d["ethnic_group"] == "black").to_numpy(dtype=bool, na_value=False),
+        "white": (d["ethnic_group"] == "white").to_numpy(dtype=bool, na_value=False)})
     return out
 
 

@@ -7,9 +7,7 @@ and gunicorn's boot-error status, so gunicorn halts rather than restart it in a 
 from __future__ import annotations
 
 import logging
-import os
 import sys
-import threading
 import time
 
 from dashboard.settings import SettingError
@@ -26,21 +24,11 @@ except SettingError as exc:
     raise SystemExit(WORKER_BOOT_ERROR) from None
 server = app.server
 log = logging.getLogger(__name__)
-
-
-def _warm_up() -> None:
-    """Ask the whole data's trend answers once, at low priority, so no visitor's first view waits for them."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
-    except (AttributeError, OSError):
-        pass
-    started = time.perf_counter()
-    try:
-        asked = warm_up(runtime.get_db())
-    except Exception:  # noqa: BLE001 (never stop a worker: the views ask for what they need)
-        log.exception("warm-up failed")
-        return
-    log.info("warm-up: %d trend answers in %.1f s", asked, time.perf_counter() - started)
-
-
-threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+_started = time.perf_counter()
+try:
+    # Before the worker takes requests: the whole data's monthly trend answers for every age band.
+    _asked = warm_up(runtime.get_db())
+except Exception:  # noqa: BLE001 (never stop a worker: the views ask for what they need)
+    log.exception("warm-up failed")
+else:
+    log.info("warm-up: %d trend answers in %.1f s", _asked, time.perf_counter() - _started)

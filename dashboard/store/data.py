@@ -397,12 +397,14 @@ def data_bounds(db: Database) -> tuple[date, date] | None:
     return bounds
 
 
-def warm_up(db: Database) -> int:
+def warm_up(db: Database, grains: tuple[str, ...] = ("month",)) -> int:
     """Fill the memo with every trend query's answer over the whole data, per age band; return how many.
 
-    A view slices (or pieces, for medians by quarter or year) these answers; the first view of an
-    age band in a worker otherwise asked for all of them at once, which made it the slowest view
-    of every page by ~100-250 ms. Run once, in the background, when a worker starts (``wsgi``).
+    A view's trends are slices of these (or, for medians by quarter or year, pieces of the whole
+    data's answer at that grain: add "quarter", "fy" to `grains` to ask those too); the first view
+    of an age band in a worker otherwise asked for all of them at once, which made it the slowest
+    view of its page by ~100-250 ms. Run once by each gunicorn worker before it takes requests
+    (``wsgi``): in the background, it slowed the first views it overlapped as much as it saved.
     """
     from dashboard.settings import AGE_BANDS
 
@@ -411,8 +413,8 @@ def warm_up(db: Database) -> int:
         return 0
     snap = db.snapshot()
     asked = 0
-    # Months first (every page's default grain), then the medians by quarter and by year.
-    for grain, names in (("month", SLICED_QUERIES), ("quarter", MEDIAN_QUERIES), ("fy", MEDIAN_QUERIES)):
+    for grain in grains:
+        names = SLICED_QUERIES if grain == "month" else MEDIAN_QUERIES  # other grains sum the months
         for band in AGE_BANDS:
             whole = Filters(band, Period(*bounds), "month")
             for name in sorted(names):
@@ -423,4 +425,3 @@ def warm_up(db: Database) -> int:
                     continue
                 asked += 1
     return asked
-
