@@ -19,25 +19,30 @@ WITH cohort AS (
            index_at - INTERVAL 180 DAY >= journey_start() AND index_at + INTERVAL 180 DAY <= journey_end() AS whole_180
     FROM journey_cohort($index_kind, $narrow, $period_start, $period_end, $age_min, $age_max)
 ),
+groups AS MATERIALIZED (
+    -- The cohort summed by which windows it is whole for (at most four groups: a window inside the
+    -- data is inside it for the shorter spans too), so each window's sums are of a few rows.
+    SELECT whole_30, whole_90, whole_180, count(*) AS people, sum(COLUMNS('_(before|after)_[0-9]+$'))
+    FROM cohort GROUP BY ALL
+),
 totals AS MATERIALIZED (
-    -- One pass over the cohort: each window's people included and their counts.
-    SELECT count(*) AS cohort,
-           count(*) FILTER (WHERE whole_30) AS people_30,
+    SELECT coalesce(sum(people), 0) AS cohort,
+           coalesce(sum(people) FILTER (WHERE whole_30), 0) AS people_30,
            sum(ae_before_30) FILTER (WHERE whole_30) AS ae_before_30, sum(ae_after_30) FILTER (WHERE whole_30) AS ae_after_30,
            sum(s136_before_30) FILTER (WHERE whole_30) AS s136_before_30, sum(s136_after_30) FILTER (WHERE whole_30) AS s136_after_30,
            sum(admissions_before_30) FILTER (WHERE whole_30) AS admissions_before_30, sum(admissions_after_30) FILTER (WHERE whole_30) AS admissions_after_30,
            sum(bed_days_before_30) FILTER (WHERE whole_30) AS bed_days_before_30, sum(bed_days_after_30) FILTER (WHERE whole_30) AS bed_days_after_30,
-           count(*) FILTER (WHERE whole_90) AS people_90,
+           coalesce(sum(people) FILTER (WHERE whole_90), 0) AS people_90,
            sum(ae_before_90) FILTER (WHERE whole_90) AS ae_before_90, sum(ae_after_90) FILTER (WHERE whole_90) AS ae_after_90,
            sum(s136_before_90) FILTER (WHERE whole_90) AS s136_before_90, sum(s136_after_90) FILTER (WHERE whole_90) AS s136_after_90,
            sum(admissions_before_90) FILTER (WHERE whole_90) AS admissions_before_90, sum(admissions_after_90) FILTER (WHERE whole_90) AS admissions_after_90,
            sum(bed_days_before_90) FILTER (WHERE whole_90) AS bed_days_before_90, sum(bed_days_after_90) FILTER (WHERE whole_90) AS bed_days_after_90,
-           count(*) FILTER (WHERE whole_180) AS people_180,
+           coalesce(sum(people) FILTER (WHERE whole_180), 0) AS people_180,
            sum(ae_before_180) FILTER (WHERE whole_180) AS ae_before_180, sum(ae_after_180) FILTER (WHERE whole_180) AS ae_after_180,
            sum(s136_before_180) FILTER (WHERE whole_180) AS s136_before_180, sum(s136_after_180) FILTER (WHERE whole_180) AS s136_after_180,
            sum(admissions_before_180) FILTER (WHERE whole_180) AS admissions_before_180, sum(admissions_after_180) FILTER (WHERE whole_180) AS admissions_after_180,
            sum(bed_days_before_180) FILTER (WHERE whole_180) AS bed_days_before_180, sum(bed_days_after_180) FILTER (WHERE whole_180) AS bed_days_after_180
-    FROM cohort
+    FROM groups
 ),
 windows(window_days, cohort, people, left_out, ae_before, ae_after, s136_before, s136_after, admissions_before,
         admissions_after, bed_days_before, bed_days_after) AS (

@@ -10,22 +10,33 @@
 -- on day 30.
 WITH people AS (
     -- The first return: the earlier of the person's next A&E attendance and next s136 detention
-    -- after the index event (within 90 days), worked out once in the catalog (person_events.next_*).
-    SELECT epoch_us(least(next_ae_at, next_s136_at)) - epoch_us(index_at) AS event_us,
-           epoch_us(journey_end()) - epoch_us(index_at) AS followed_us
+    -- after the index event (within 90 days), worked out once in the catalog (person_events.next_*),
+    -- as the day it falls on (day k: k - 1 days < t <= k days), and the whole days followed until
+    -- the data's end (90 at most: longer is the same for every interval). Exact in microseconds:
+    -- every interval starts and ends on a whole day.
+    SELECT (epoch_us(least(next_ae_at, next_s136_at)) - epoch_us(index_at) + 86399999999) // 86400000000
+               AS returned_day,
+           least((epoch_us(d.data_end) - epoch_us(index_at)) // 86400000000, 90) AS followed_day
     FROM journey_cohort($index_kind, $narrow, $period_start, $period_end, $age_min, $age_max)
+    CROSS JOIN journey_bounds d
+),
+grouped AS (
+    -- People alike in both, counted: each interval's counts are then sums over a few rows.
+    SELECT returned_day, followed_day, count(*) AS people FROM people GROUP BY ALL
 ),
 intervals AS (
-    SELECT step, day_from, day_to, day_from * 86400000000::BIGINT AS from_us, day_to * 86400000000::BIGINT AS to_us
+    SELECT step, day_from, day_to
     FROM (VALUES (1, 0, 7), (2, 7, 14), (3, 14, 21), (4, 21, 30), (5, 30, 45), (6, 45, 60), (7, 60, 75),
                  (8, 75, 90)) t(step, day_from, day_to)
 )
 SELECT i.step, i.day_from, i.day_to,
-       count(*) FILTER (WHERE (p.event_us IS NULL OR p.event_us > i.from_us) AND p.followed_us >= i.from_us)
-           AS at_risk,
-       count(*) FILTER (WHERE p.event_us > i.from_us AND p.event_us <= i.to_us) AS returned,
-       count(*) FILTER (WHERE (p.event_us IS NULL OR p.event_us > i.to_us)
-                          AND p.followed_us >= i.from_us AND p.followed_us < i.to_us) AS censored
-FROM intervals i CROSS JOIN people p
+       coalesce(sum(g.people) FILTER (WHERE (g.returned_day IS NULL OR g.returned_day > i.day_from)
+                                        AND g.followed_day >= i.day_from), 0)::BIGINT AS at_risk,
+       coalesce(sum(g.people) FILTER (WHERE g.returned_day > i.day_from AND g.returned_day <= i.day_to), 0)::BIGINT
+           AS returned,
+       coalesce(sum(g.people) FILTER (WHERE (g.returned_day IS NULL OR g.returned_day > i.day_to)
+                                        AND g.followed_day >= i.day_from AND g.followed_day < i.day_to), 0)::BIGINT
+           AS censored
+FROM intervals i CROSS JOIN grouped g
 GROUP BY i.step, i.day_from, i.day_to
 ORDER BY i.step
