@@ -372,6 +372,9 @@ def test_every_chart_toolbar_is_the_camera_alone_with_no_share_button(server, br
     assert "Share chart" not in text and "Plotly Cloud" not in text
 
 
+OPTION_TEXTS = "return [...document.querySelectorAll('[role=option]')].map(o => o.textContent.trim());"
+
+
 def test_a_month_is_chosen_from_the_keyboard_by_typing_it(server, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
@@ -389,8 +392,8 @@ def test_a_month_is_chosen_from_the_keyboard_by_typing_it(server, browser):
     # As a person does: see the list narrow to the month, then press Enter. Dash's search value makes a
     # round trip through its store, so Enter typed in the same instant as the text picks the first match
     # of the text as it stood a few keys earlier (Jun 2025 for "jun 20").
-    WebDriverWait(browser, 10).until(
-        lambda d: [o.text.strip() for o in d.find_elements(By.CSS_SELECTOR, "[role=option]")] == ["Jun 2024"])
+    WebDriverWait(browser, 10).until(  # read in one script: the list redraws as it narrows (stale elements)
+        lambda d: d.execute_script(OPTION_TEXTS) == ["Jun 2024"])
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     WebDriverWait(browser, 20).until(lambda d: query(d).get("start") == "2024-06")
     settle(browser)
