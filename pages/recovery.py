@@ -60,7 +60,7 @@ RETURNED_AE = Field("pct_returned_ae", "Returned to A&E within 30 days (%)", "pc
 def returned_ae_figure(shown: pd.DataFrame, filters: Filters) -> Drawn:
     """Return the XmR chart of discharges followed by an A&E mental health attendance within 30 days."""
     return spc_trend_figure(shown, RETURNED_AE.name, name="Returned to A&E within 30 days", unit="%", better="down",
-                            percent=True, window_days=RETURNED_AE_DAYS)
+                            percent=True, base=RETURNED_AE.den, window_days=RETURNED_AE_DAYS)
 
 
 RETURNED_AE_CHART = Chart(

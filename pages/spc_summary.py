@@ -131,7 +131,9 @@ def change_rows(db: Database, filters: Filters, policy: Policy | None = None) ->
             reading = trend_reading(buckets, values, grain="month", first=buckets[0] if buckets else change.month,
                                     last=filters.period.end, period_start=filters.period.start,
                                     better=metric.better, percent=metric.kind == "pct",
-                                    count=metric.kind == "count", open_from=opens).result
+                                    count=metric.kind == "count", rate=metric.kind == "rate",
+                                    bases=list(shown["records"]) if "records" in shown else None,
+                                    open_from=opens).result
             wanted = "improvement" if metric.better else "neither"
             hits = [b for b, s in zip(buckets, reading.signals) if s == wanted and b >= change.month]
             if not reading.enough_points:

@@ -431,3 +431,23 @@ def test_t_chart_drops_a_lower_limit_below_zero_and_needs_the_minimum_of_gaps():
     assert t.chart.lower is None and t.chart.upper is not None
     assert not t_chart(bursty[:13]).chart.enough_points  # 12 gaps
     assert t_chart([]).last_event is None
+
+
+def test_a_percentage_hidden_for_its_small_numerator_can_withhold_the_limits():
+    # Ages 0-17, % assessed within 3 hours, ~50 detentions a month: the months with fewer than 8
+    # assessed in time are hidden, and they are the low ones. Read on the survivors, the recent
+    # months (fewer detentions, so more hidden) stood above the mean as "improvement".
+    shown = [15.0 + (i % 4) for i in range(36)] + [None if i % 2 else 19.0 for i in range(24)]
+    assert spc(shown, better="up").variation == "improvement_high"  # the artefact
+    low_hidden = [(100 * 1 / 52, 100 * 7 / 48)] * 12  # numerator 1..7 over a shown 50
+    r = spc(shown, better="up", hidden_ranges=low_hidden)
+    assert r.withheld == "counts_suppressed" and r.variation is None and r.upper is None
+    # A few such months in a long series of large percentages: limits drawn.
+    assert spc([80.0 + i % 3 for i in range(58)] + [None, None], hidden_ranges=[(60.0, 90.0)] * 2).enough_points
+
+
+def test_mean_bias_puts_each_hidden_range_at_its_lowest_and_its_highest():
+    assert mean_bias([10.0] * 8, 0, [(0.0, 20.0)] * 2) == pytest.approx(0.25)  # all 0: true mean 8
+    assert mean_bias([10.0] * 9, 0, [(5.0, 10.0)]) == pytest.approx(10 / 9.5 - 1)
+    assert mean_bias([10.0] * 9, 0, [(0.0, float("inf"))]) == float("inf")  # a rate with nothing shown above 0
+    assert mean_bias([0.0] * 9, 0, [(0.0, 0.0)]) == 0.0

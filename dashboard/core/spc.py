@@ -39,8 +39,12 @@ hidden so that another cannot be worked out, no larger than the smallest non-zer
 shown), so the mean and limits of the rest are biased and their signals mislead. Ages 0-17 by
 month in a small system once showed only the zero months, a mean and limits of 0 and "no
 significant change", for a series whose hidden months held every detention. A few gaps in a
-long series of large counts are skipped. A rate or median is suppressed for its small base,
-not for its value, so its other points still make a chart (the gaps are skipped).
+long series of large counts are skipped. The same holds for a percentage or a rate hidden
+because its numerator is small (`hidden_ranges`: the values each such point could take, from
+its shown denominator): the hidden points are the low ones, so the points left drift above
+the true mean, and runs of them read as improvement or concern that the data do not show. A
+median, or a percentage whose denominator is itself small, is hidden for its base, not for
+its value, so its other points still make a chart (the gaps are skipped).
 
 Rare events are charted as the time between them (a T chart, `t_chart`): the days between
 consecutive events are transformed by t ** (1 / 3.6), an XmR chart is drawn on the
@@ -250,22 +254,29 @@ def _resolve(hits: set[tuple[str, int]], better: str | None, conflict: str) -> t
     return "improvement", good
 
 
-def mean_bias(series: Sequence[float], hidden: int) -> float:
-    """Return how far, at most, the mean of `series` is from the mean with `hidden` more counts.
+def mean_bias(series: Sequence[float], hidden: int, ranges: Sequence[tuple[float, float]] = ()) -> float:
+    """Return how far, at most, the mean of `series` is from the mean with the hidden points put back.
 
-    Each hidden count is at least 1 and at most the smallest non-zero count shown: a shown count
-    is 0 or at least the suppression threshold, and secondary suppression hides the smallest
-    other cell. (With only zeros shown the bound does not matter: the distance is the whole mean.)
+    `hidden` counts: each at least 1 and at most the smallest non-zero count shown (a shown count
+    is 0 or at least the suppression threshold). `ranges`: for other hidden points (a percentage
+    or rate hidden for its small numerator), the lowest and highest value each could take.
+    The mean moves monotonically with each hidden value, so its extremes are all-lowest and
+    all-highest. (With only zeros shown the bound does not matter: the distance is the whole mean.)
     A relative distance: 0.1 is a tenth; infinite when nothing is shown.
     """
-    if not hidden:
+    if not hidden and not ranges:
         return 0.0
     if not series:
         return math.inf
-    total, n = sum(series), len(series) + hidden
+    total, n = sum(series), len(series) + hidden + len(ranges)
     shown = total / len(series)
     largest = max(1, min((v for v in series if v > 0), default=0))
-    return max(abs(shown - true) / true for true in ((total + hidden) / n, (total + hidden * largest) / n))
+    lowest = total + hidden + sum(lo for lo, _ in ranges)
+    highest = total + hidden * largest + sum(hi for _, hi in ranges)
+    if math.isinf(highest):
+        return math.inf
+    return max(abs(shown - t / n) / (t / n) if t > 0 else (0.0 if shown == 0 else math.inf)
+               for t in (lowest, highest))
 
 
 def _segment_bounds(n: int, recalc_at: Sequence[int]) -> list[tuple[int, int]]:
@@ -279,7 +290,8 @@ def _segment_bounds(n: int, recalc_at: Sequence[int]) -> list[tuple[int, int]]:
 
 def spc(values: Sequence[float | None], better: str | None = None, target: float | None = None,
         *, lower_bound: float | None = None, upper_bound: float | None = None,
-        suppressed_counts: int = 0, recalc_at: Sequence[int] = (), baseline: int | None = None,
+        suppressed_counts: int = 0, hidden_ranges: Sequence[tuple[float, float]] = (),
+        recalc_at: Sequence[int] = (), baseline: int | None = None,
         options: SpcOptions | None = None) -> SpcResult:
     """Return the XmR chart of `values` (None = a missing or suppressed point, skipped).
 
@@ -288,6 +300,7 @@ def spc(values: Sequence[float | None], better: str | None = None, target: float
     the signals and icons read MDC's unclipped limits.
     `suppressed_counts`: how many of the values are counts suppressed as small numbers;
     no limits if they could move the mean by more than a tenth (module docstring).
+    `hidden_ranges`: (lowest, highest) of each point hidden for its small numerator, the same test.
     `recalc_at`: indexes of `values` where a new segment starts; `baseline`: limits of the first
     segment from its first N points. `options`: rule settings (default: the operator's).
     """
@@ -311,7 +324,7 @@ def spc(values: Sequence[float | None], better: str | None = None, target: float
                              f"the baseline of {baseline} points is longer than the series ({len(first)} points)")
     nothing: SpcResult = SpcResult(tuple(clean), None, None, None, (None,) * n, (frozenset(),) * n, None, None,
                                    False, None, (None,) * n, (None,) * n, (None,) * n, tuple(segment_of))
-    if mean_bias(series_all, suppressed_counts) > MAX_MEAN_BIAS:
+    if mean_bias(series_all, suppressed_counts, hidden_ranges) > MAX_MEAN_BIAS:
         return replace(nothing, withheld="counts_suppressed")
     if not series_all:
         return replace(nothing, withheld="few_points")

@@ -29,7 +29,7 @@ from dashboard.core.disclosure import DETAILED_MARK, SUPPRESSED, Field, Policy, 
 from dashboard.core.filters import Filters
 from dashboard.core.metrics import METRICS, Metric
 from dashboard.core.periods import Period, add_months, financial_year_label
-from dashboard.core.trend import Change, TrendReading, bucket_end, trend_reading
+from dashboard.core.trend import Change, TrendReading, bucket_end, hidden_ranges, trend_reading
 from dashboard.core.windows import FOLLOW_UP_DAYS, first_open_month, open_points_note
 from dashboard.store.runtime import get_db
 from dashboard.settings import GRAINS, get_settings
@@ -317,23 +317,26 @@ COUNT_COLUMNS = frozenset(m.value for m in METRICS.values() if m.kind == "count"
 
 
 def spc_reading(values: Sequence[float | None], *, better: str | None, target: float | None = None,
-                percent: bool = False, suppressed_counts: int = 0) -> SpcResult:
+                percent: bool = False, suppressed_counts: int = 0,
+                hidden_ranges: Sequence[tuple[float, float]] = ()) -> SpcResult:
     """Return the SPC reading of shown values: a card's icons and a chart's limits make this one call.
 
     Limits are clipped to what the measure can take: 0 and up, and at most 100 for a percentage.
-    `suppressed_counts`: how many points are counts hidden as small numbers (dashboard.core.spc).
+    `suppressed_counts`: how many points are counts hidden as small numbers; `hidden_ranges`: what
+    each point hidden for its small numerator could be (dashboard.core.spc).
     """
     bounds = {"lower_bound": 0.0, "upper_bound": 100.0} if percent else {"lower_bound": 0.0}
-    return spc(values, better, target, **bounds, suppressed_counts=suppressed_counts)
+    return spc(values, better, target, **bounds, suppressed_counts=suppressed_counts, hidden_ranges=hidden_ranges)
 
 
 def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str = "", better: str | None = None,
                      target: float | None = None, percent: bool = False, count: bool = False,
-                     window_days: int = 0) -> Drawn:
+                     base: str | None = None, window_days: int = 0) -> Drawn:
     """Return the XmR chart of a shown column by 'period' ('*' where suppressed), its SPC reading as the note.
 
     `better` is the direction of improvement ('up', 'down' or None); a percentage is bounded by 0 and 100.
-    `count`: the column is a count, so suppressed points can withhold the limits (dashboard.core.spc).
+    `count`: the column is a count, so suppressed points can withhold the limits (dashboard.core.spc);
+    `base`: the shown denominator column of a percentage, so points hidden for a small numerator can.
     A period labelled as not complete (`OPEN`: its follow-up window of `window_days` runs past the
     data's end) is drawn apart and left out of the calculation.
     """
@@ -341,8 +344,10 @@ def spc_trend_figure(shown: pd.DataFrame, column: str, *, name: str, unit: str =
     values = plottable(shown[column])
     late = [str(p).endswith(OPEN) for p in shown["period"]]
     inside = [None if unfinished else v for v, unfinished in zip(values, late)]
+    ranges = hidden_ranges(list(shown[column]), [not unfinished for unfinished in late], percent=percent,
+                           bases=list(shown[base]) if base else None)
     result = spc_reading(inside, better=better, target=target, percent=percent,
-                         suppressed_counts=sum(suppressed) if count else 0)
+                         suppressed_counts=sum(suppressed) if count else 0, hidden_ranges=ranges)
     fig = figures.spc_figure(shown["period"], inside, result, name=name, unit=unit, target=target,
                              suppressed=suppressed,
                              still_open=[v if unfinished else None for v, unfinished in zip(values, late)])
@@ -483,7 +488,8 @@ def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: 
     return trend_reading(buckets, list(shown[column]), grain=filters.grain, first=first, last=filters.period.end,
                          period_start=filters.period.start, changes=changes, better=metric.better,
                          target=get_settings().targets.get(metric.key), percent=metric.kind == "pct",
-                         count=metric.kind == "count", open_from=opens)
+                         count=metric.kind == "count", rate=metric.kind == "rate",
+                         bases=list(shown["records"]) if "records" in shown else None, open_from=opens)
 
 
 def records_label(metric: Metric) -> str:
