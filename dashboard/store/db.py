@@ -79,6 +79,19 @@ def catalog_sql() -> tuple[SqlFile, ...]:
     return tuple(_read_sql(path) for path in files)
 
 
+def bind(name: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the parameters query `name` names, from `params` (KeyError naming any it lacks).
+
+    DuckDB refuses parameters a statement does not use, and Spark's named markers likewise.
+    """
+    query = load_sql(name)
+    params = params or {}
+    missing = query.params - params.keys()
+    if missing:
+        raise KeyError(f"query {name} needs parameters {sorted(missing)}")
+    return {key: params[key] for key in query.params}
+
+
 def _sql_string(value: str) -> str:
     """Quote an operator-supplied path as a SQL string literal (table functions in DDL take no parameters)."""
     return "'" + value.replace("'", "''") + "'"
@@ -394,16 +407,9 @@ class Database:
 
     def execute(self, con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run the named query on `con` (a snapshot's connection) with DuckDB named parameters."""
-        query = load_sql(name)
-        params = params or {}
-        missing = query.params - params.keys()
-        if missing:
-            raise KeyError(f"query {name} needs parameters {sorted(missing)}")
-        # DuckDB refuses parameters a statement does not use: pass only the ones it names.
-        bound = {key: params[key] for key in query.params}
         cursor = con.cursor()
         try:
-            return cursor.execute(query.sql, bound).df()
+            return cursor.execute(load_sql(name).sql, bind(name, params)).df()
         finally:
             cursor.close()
 

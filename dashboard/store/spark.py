@@ -27,7 +27,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from dashboard.store.db import catalog_sql, load_sql
+from dashboard.store.db import bind, catalog_sql, load_sql
 
 READ = "duckdb"
 WRITE = "spark"
@@ -348,13 +348,7 @@ def session(master: str = "local[2]", shuffle_partitions: int = 4, **config: str
 
 def query(spark: Any, name: str, params: dict[str, Any] | None = None) -> Any:
     """Run the page query `name` on Spark with named parameters; return a pandas DataFrame."""
-    sql = load_sql(name)
-    params = params or {}
-    missing = sql.params - params.keys()
-    if missing:
-        raise KeyError(f"query {name} needs parameters {sorted(missing)}")
-    bound = {key: params[key] for key in sql.params}
-    return spark.sql(query_sql(name), args=bound).toPandas()
+    return spark.sql(query_sql(name), args=bind(name, params)).toPandas()
 
 
 # The contract's types (dashboard/extracts/schema.py) in Spark: DuckDB's TIMESTAMP has no zone.
