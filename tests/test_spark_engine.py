@@ -166,7 +166,12 @@ def test_every_derived_table_is_the_same_on_spark(table, duck, spark_build):
 @pytest.mark.parametrize("name", QUERIES)
 def test_every_page_query_is_the_same_on_spark(name, duck, spark, spark_build, views):
     """Each page query, under every view, gives DuckDB's rows on Spark (parameters bound by name)."""
+    asked = set()
     for i, view in enumerate(views):
+        bound = tuple(sorted(bind(name, view).items()))
+        if bound in asked:  # the view differs only in parameters this query does not take
+            continue
+        asked.add(bound)
         duck_frame, doubles = _duck_query(duck, name, view)
         spark_frame = spark_sql.query(spark, name, view)
         assert_same(duck_frame, spark_frame, doubles, f"{name} (view {i})")

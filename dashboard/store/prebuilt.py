@@ -45,32 +45,44 @@ Columns = tuple[tuple[str, str], ...]
 
 
 @lru_cache(maxsize=1)
+def _empty_catalog() -> tuple[duckdb.DuckDBPyConnection, dict[str, tuple[str, Columns] | None]]:
+    """Return an in-memory catalog of empty extracts (every table and macro), and what each file made."""
+    con = duckdb.connect()
+    for name, extract in ALL_EXTRACTS.items():
+        columns = ", ".join(f"{c.name} {DUCKDB_TYPES[c.type]}" for c in extract.columns)
+        con.execute(f"CREATE TABLE {name} ({columns})")
+    con.execute(load_sql("_macros").sql)
+    known = set(_tables(con))
+    out: dict[str, tuple[str, Columns] | None] = {}
+    for statement in catalog_sql():
+        con.execute(statement.sql)
+        made = [t for t in _tables(con) if t not in known]
+        known.update(made)
+        if len(made) > 1:
+            raise ValueError(f"{statement.name} makes {len(made)} tables, not one")
+        out[statement.name] = (made[0], tuple(
+            (column, str(kind)) for column, kind in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $t "
+                "ORDER BY ordinal_position", {"t": made[0]}).fetchall())) if made else None
+    return con, out
+
+
 def derived_schema() -> dict[str, tuple[str, Columns] | None]:
     """Return, for each catalog file, the table it makes and its (column, DuckDB type), None for macros.
 
     Worked out by running the catalog's SQL in DuckDB on empty extracts (milliseconds).
     """
-    con = duckdb.connect()
+    return _empty_catalog()[1]
+
+
+def column_names(sql: str) -> list[str]:
+    """Return the names of the columns DuckDB's query `sql` (no parameters) gives, bound on empty extracts."""
+    cursor = _empty_catalog()[0].cursor()
     try:
-        for name, extract in ALL_EXTRACTS.items():
-            columns = ", ".join(f"{c.name} {DUCKDB_TYPES[c.type]}" for c in extract.columns)
-            con.execute(f"CREATE TABLE {name} ({columns})")
-        con.execute(load_sql("_macros").sql)
-        known = set(_tables(con))
-        out: dict[str, tuple[str, Columns] | None] = {}
-        for statement in catalog_sql():
-            con.execute(statement.sql)
-            made = [t for t in _tables(con) if t not in known]
-            known.update(made)
-            if len(made) > 1:
-                raise ValueError(f"{statement.name} makes {len(made)} tables, not one")
-            out[statement.name] = (made[0], tuple(
-                (column, str(kind)) for column, kind in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $t "
-                    "ORDER BY ordinal_position", {"t": made[0]}).fetchall())) if made else None
-        return out
+        cursor.execute(f"SELECT * FROM ({sql}) LIMIT 0")
+        return [column[0] for column in cursor.description]
     finally:
-        con.close()
+        cursor.close()
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:

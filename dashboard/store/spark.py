@@ -189,26 +189,39 @@ def _fix_window_filter(node: exp.Expression) -> exp.Expression:
     return node
 
 
-ONE_MICROSECOND = "INTERVAL '0.000001' SECOND"
+def _day_to_second(bound: Any) -> exp.Expression:
+    """Return a frame bound (one microsecond, or N DAY) as a Spark INTERVAL DAY TO SECOND."""
+    if bound is None:  # one microsecond
+        text = "0 00:00:00.000001"
+    elif isinstance(bound, exp.Interval) and bound.text("unit").upper() == "DAY" and bound.this.name.isdigit():
+        text = f"{bound.this.name} 00:00:00"
+    else:
+        raise ValueError(f"no Spark form for the frame bound {bound!r}")
+    return _spark(f"SELECT INTERVAL '{text}' DAY TO SECOND").expressions[0]
 
 
 def _fix_exclude_group(node: exp.Expression) -> exp.Expression:
     # `RANGE ... EXCLUDE GROUP` (leave out the rows at this row's own time): Spark has no EXCLUDE,
     # and sqlglot drops it. Timestamps are whole microseconds in both engines, so the rows strictly
-    # after (before) this one are those from one microsecond after (to one before) it.
+    # after (before) this one are those from one microsecond after (to one before) it. Spark wants
+    # both bounds of one interval type, so an N DAY bound becomes DAY TO SECOND too.
     if isinstance(node, exp.WindowSpec) and node.args.get("exclude") is not None:
         exclude = node.args["exclude"].name.upper()
         if exclude != "GROUP" or (node.args.get("kind") or "").upper() != "RANGE":
             raise ValueError(f"no Spark form for EXCLUDE {exclude} in a {node.args.get('kind')} frame")
         node = node.copy()
         node.set("exclude", None)
-        step = _spark(f"SELECT {ONE_MICROSECOND}").expressions[0]
-        if node.args.get("start") == "CURRENT ROW":
-            node.set("start", step)
+        start, end = node.args.get("start"), node.args.get("end")
+        if start == "CURRENT ROW":
+            node.set("start", _day_to_second(None))
             node.set("start_side", "FOLLOWING")
-        elif node.args.get("end") == "CURRENT ROW":
-            node.set("end", step)
+            if end != "UNBOUNDED":
+                node.set("end", _day_to_second(end))
+        elif end == "CURRENT ROW":
+            node.set("end", _day_to_second(None))
             node.set("end_side", "PRECEDING")
+            if start != "UNBOUNDED":
+                node.set("start", _day_to_second(start))
         else:
             raise ValueError("EXCLUDE GROUP in a frame that does not start or end at the current row")
     return node
@@ -232,6 +245,59 @@ def _fix_decimal_literal(node: exp.Expression) -> exp.Expression:
             and not isinstance(node.parent, exp.Interval):
         return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
     return node
+
+
+def _fix_materialized(node: exp.Expression) -> exp.Expression:
+    # `WITH x AS MATERIALIZED (...)` is DuckDB's hint to compute a CTE once; Spark's parser has no
+    # such word (and reuses a CTE's plan itself). Dropping it changes no answer.
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node = node.copy()
+        node.set("materialized", None)
+    return node
+
+
+def _expand_columns(tree: exp.Expression) -> exp.Expression:
+    """Expand DuckDB's COLUMNS('regex') star expressions into the columns they stand for.
+
+    Spark has no COLUMNS. Which columns match, and what DuckDB names each result, is asked of
+    DuckDB itself (on empty extracts, parameters as NULL: names do not depend on values), so the
+    expansion is exactly DuckDB's: each projection holding COLUMNS(re) repeats for every column of
+    its FROM whose name matches re (a search, as DuckDB's), named as DuckDB names it.
+    """
+    from dashboard.store.prebuilt import column_names
+
+    def as_duckdb(select: exp.Select, body: exp.Expression) -> str:
+        query = body.copy()
+        with_ = tree.args.get("with_") or tree.args.get("with")
+        if with_ is not None and query is not tree:
+            query.set("with_", with_.copy())
+        return query.transform(lambda n: exp.Null() if isinstance(n, exp.Placeholder) else n).sql(READ)
+
+    for select in list(tree.find_all(exp.Select)):
+        if not any(p.find(exp.Columns) for p in select.expressions):
+            continue
+        source = select.copy()
+        source.set("expressions", [exp.Star()])
+        for key in ("group", "having", "order", "limit", "qualify"):
+            source.set(key, None)
+        inputs = column_names(as_duckdb(select, source))
+        outputs = column_names(as_duckdb(select, select))
+        expanded: list[exp.Expression] = []
+        for projection in select.expressions:
+            star = projection.find(exp.Columns)
+            if star is None:
+                expanded.append(projection)
+                continue
+            pattern = re.compile(star.this.name)
+            for column in (c for c in inputs if pattern.search(c)):
+                item = projection.copy()
+                item.find(exp.Columns).replace(exp.column(column))
+                expanded.append(item)
+        if len(expanded) != len(outputs):
+            raise ValueError(f"COLUMNS expanded to {len(expanded)} columns, DuckDB gives {len(outputs)}")
+        select.set("expressions", [e if e.alias_or_name == name else exp.alias_(e.unalias(), name)
+                                   for e, name in zip(expanded, outputs)])
+    return tree
 
 
 def _fix_error(node: exp.Expression) -> exp.Expression:
@@ -286,12 +352,13 @@ def _fix_grand_total_set(tree: exp.Expression) -> exp.Expression:
 
 
 FIXUPS = (_fix_epoch_us, _fix_isodow, _fix_generate_series_table, _fix_cast_of_unnest, _fix_window_filter,
-          _fix_exclude_group, _fix_unordered_row_number, _fix_decimal_literal, _fix_error)
+          _fix_exclude_group, _fix_unordered_row_number, _fix_decimal_literal, _fix_materialized, _fix_error)
 
 
 def spark_tree(tree: exp.Expression) -> exp.Expression:
     """Return a DuckDB statement's AST with its macros inlined and Spark's fix-ups applied."""
-    tree = _inline_macros(tree.copy())
+    tree = _expand_columns(tree.copy())
+    tree = _inline_macros(tree)
     tree = _fix_grand_total_set(tree)
     for fix in FIXUPS:
         tree = tree.transform(fix)
