@@ -1,4 +1,4 @@
-"""Command line: ``python -m dashboard [serve|generate|validate|load|metrics|spc|pack|hash-password]``.
+"""Command line: ``python -m dashboard [serve|generate|validate|load|build|metrics|spc|pack|hash-password]``.
 
 With no sub-command it serves the app (generating data first when the data
 folder is empty), which is the README's one start command.
@@ -59,6 +59,14 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("dir", type=Path)
     load.add_argument("--data", type=Path, default=settings.data_dir, help="served data folder")
     load.set_defaults(run=cmd_load)
+
+    build = sub.add_parser("build", help="build the catalog's derived tables (on Spark or DuckDB) into a folder to load")
+    build.add_argument("--engine", choices=("spark", "duckdb"), default="spark",
+                       help="where the tables are computed (default spark)")
+    build.add_argument("--source", type=Path, required=True, help="folder of the extracts as parquet, one folder each")
+    build.add_argument("--out", type=Path, required=True, help="new folder to write: then `load` it")
+    build.add_argument("--master", default="local[*]", help="Spark master (default local[*]; ignored for duckdb)")
+    build.set_defaults(run=cmd_build)
 
     met = sub.add_parser("metrics", help="print every contract metric as JSON (unsuppressed)")
     met.add_argument("--data", type=Path, default=settings.data_dir)
@@ -143,6 +151,22 @@ def cmd_load(args: argparse.Namespace) -> int:
     from dashboard.store.loading import cli_load
 
     return cli_load(args.dir, args.data)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the derived tables where the data are; write a folder that `load` serves. Return the exit status."""
+    from dashboard.store.prebuilt import build
+
+    if not args.source.is_dir():
+        return _fail(f"not a folder: {args.source}")
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        return _fail(f"--out must be a new or empty folder: {args.out}")
+    config = {"master": args.master} if args.engine == "spark" else {}
+    rows = build(args.engine, args.source, args.out, **config)
+    for name, n in rows.items():
+        print(f"{name}: {n:,} rows")
+    print(f"built on {args.engine} into {args.out}; serve it with: python -m dashboard load {args.out}")
+    return 0
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:

@@ -134,7 +134,7 @@ def test_the_readme_lists_every_command_and_no_other():
     section = readme.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^python -m dashboard ([a-z][a-z-]*)", section, re.MULTILINE))
     sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
-    assert listed == set(sub.choices) == {"serve", "generate", "validate", "load", "metrics", "spc", "pack",
+    assert listed == set(sub.choices) == {"serve", "generate", "validate", "load", "build", "metrics", "spc", "pack",
                                           "hash-password"}
 
 

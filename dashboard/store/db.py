@@ -79,6 +79,19 @@ def catalog_sql() -> tuple[SqlFile, ...]:
     return tuple(_read_sql(path) for path in files)
 
 
+def bind(name: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the parameters query `name` names, from `params` (KeyError naming any it lacks).
+
+    DuckDB refuses parameters a statement does not use, and Spark's named markers likewise.
+    """
+    query = load_sql(name)
+    params = params or {}
+    missing = query.params - params.keys()
+    if missing:
+        raise KeyError(f"query {name} needs parameters {sorted(missing)}")
+    return {key: params[key] for key in query.params}
+
+
 def _sql_string(value: str) -> str:
     """Quote an operator-supplied path as a SQL string literal (table functions in DDL take no parameters)."""
     return "'" + value.replace("'", "''") + "'"
@@ -93,10 +106,19 @@ VERSION_CHECK_SECONDS = 0.25  # how long a data-version check holds (see Databas
 CATALOG_FORMAT = 1  # bump when the catalog's layout changes (the SQL files are fingerprinted anyway)
 
 
+DERIVED = "_derived"  # a build's derived tables, beside the extracts (dashboard.store.prebuilt)
+
+
 def data_files(data_dir: Path) -> list[Path]:
     """Return every parquet file of the extracts under `data_dir` (links resolved), sorted."""
     root = Path(os.path.realpath(data_dir))
     return sorted(p for name in ALL_EXTRACTS for p in (root / name).glob("**/*.parquet"))
+
+
+def derived_files(data_dir: Path) -> list[Path]:
+    """Return the files of derived tables built elsewhere (``_derived/``, see prebuilt), sorted."""
+    root = Path(os.path.realpath(data_dir))
+    return sorted(p for p in (root / DERIVED).glob("**/*") if p.is_file())
 
 
 def fingerprint(data_dir: Path) -> str:
@@ -107,7 +129,7 @@ def fingerprint(data_dir: Path) -> str:
     """
     root = os.path.realpath(data_dir)
     key = [root]
-    for name in ("", *ALL_EXTRACTS):
+    for name in ("", *ALL_EXTRACTS, DERIVED):
         try:
             key.append(os.stat(os.path.join(root, name)).st_mtime_ns)
         except OSError:
@@ -126,12 +148,20 @@ _fingerprints: dict[str, tuple[tuple, str]] = {}
 
 def _fingerprint(data_dir: Path) -> str:
     digest = hashlib.sha256(f"{CATALOG_FORMAT}".encode())
-    for path in data_files(data_dir):
+    for path in data_files(data_dir) + derived_files(data_dir):
         stat = path.stat()
         digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    digest.update(catalog_sql_digest().encode())
+    return digest.hexdigest()[:20]
+
+
+@lru_cache(maxsize=1)
+def catalog_sql_digest() -> str:
+    """Return a hash of the SQL a catalog is built with: the macros and every catalog file, in order."""
+    digest = hashlib.sha256()
     for sql in (load_sql("_macros"), *catalog_sql()):
         digest.update(f"{sql.name}|{sql.sql}".encode())  # a renamed file changes the build order
-    return digest.hexdigest()[:20]
+    return digest.hexdigest()
 
 
 def catalog_path(data_dir: Path) -> Path:
@@ -162,8 +192,17 @@ def build_catalog(data_dir: Path, target: Path, memory_limit: str = "2GB", threa
             order = ", ".join(ANCHORS[name])  # schema.ANCHORS: anchor time then id, so zone maps skip by period
             con.execute(f"CREATE TABLE {name} AS SELECT {columns} FROM {source} ORDER BY {order}")
         con.execute(load_sql("_macros").sql)
+        # A release loaded from a build folder holds its derived tables already (built on Spark,
+        # say): they are copied in, in DuckDB's own column types, rather than computed here.
+        prebuilt = (root / DERIVED).is_dir()
+        if prebuilt:
+            from dashboard.store.prebuilt import copy_statement
         for statement in catalog_sql():
-            con.execute(statement.sql)
+            copy = copy_statement(root, statement.name) if prebuilt else None
+            if copy is None:
+                con.execute(statement.sql)
+            else:
+                con.execute(*copy)
         con.execute("CHECKPOINT")
         con.close()
         os.replace(tmp, target)
@@ -368,16 +407,9 @@ class Database:
 
     def execute(self, con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run the named query on `con` (a snapshot's connection) with DuckDB named parameters."""
-        query = load_sql(name)
-        params = params or {}
-        missing = query.params - params.keys()
-        if missing:
-            raise KeyError(f"query {name} needs parameters {sorted(missing)}")
-        # DuckDB refuses parameters a statement does not use: pass only the ones it names.
-        bound = {key: params[key] for key in query.params}
         cursor = con.cursor()
         try:
-            return cursor.execute(query.sql, bound).df()
+            return cursor.execute(load_sql(name).sql, bind(name, params)).df()
         finally:
             cursor.close()
 

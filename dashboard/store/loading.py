@@ -35,7 +35,8 @@ import duckdb
 
 from dashboard.core.metrics import METRICS
 from dashboard.extracts.schema import ALL_EXTRACTS, ANCHORS, Extract
-from dashboard.store.db import ensure_catalog, remove_catalog_leftovers
+from dashboard.store.db import DERIVED, ensure_catalog, remove_catalog_leftovers
+from dashboard.store.prebuilt import BuildError, check as check_build, copy_derived
 from dashboard.extracts.validate import Problem, Report, check_dir, connect, quote_ident, source_sql
 
 RELEASES_DIR = ".releases"
@@ -78,6 +79,10 @@ def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
     report = check_dir(source, today, metric_keys=metric_keys())
     if report.problems:
         raise LoadError(report.problems)
+    try:  # a build folder's derived tables (dashboard.store.prebuilt) come too, if they fit
+        built = check_build(source, report.rows)
+    except BuildError as exc:
+        raise LoadError([Problem(DERIVED, f"{DERIVED}/", "", str(exc))]) from None
 
     releases = served.parent / RELEASES_DIR
     releases.mkdir(parents=True, exist_ok=True)
@@ -89,6 +94,8 @@ def load(source: Path, served: Path, today: date | None = None) -> LoadResult:
         spill = releases / f".spill-{served.name}-{stamp}"
         try:
             rows = _write_release(report, build, spill)
+            if built is not None:
+                copy_derived(source, build)
             release = releases / f"{served.name}-{stamp}"
             os.rename(build, release)
         finally:
