@@ -21,8 +21,8 @@ from dashboard.store.data import service_changes
 from dashboard.store.db import Database
 from dashboard.web import figures
 from dashboard.web.cards import format_value, metric_cards
-from dashboard.web.charts import (OPEN, Chart, ChartKind, is_apart, metric_trend, prefetch_trends, register,
-                                  trend_fields, trend_rows)
+from dashboard.web.charts import (OPEN, Chart, ChartKind, is_apart, metric_trend, prefetch_trends, reading_kind,
+                                  register, trend_fields, trend_rows)
 from dashboard.web.components import Page, publish
 from dashboard.web.figures import Drawn
 
@@ -130,10 +130,7 @@ def change_rows(db: Database, filters: Filters, policy: Policy | None = None) ->
             after = [v for b, v in zip(buckets, plain) if v is not None and b >= change.month]
             reading = trend_reading(buckets, values, grain="month", first=buckets[0] if buckets else change.month,
                                     last=filters.period.end, period_start=filters.period.start,
-                                    better=metric.better, percent=metric.kind == "pct",
-                                    count=metric.kind == "count", rate=metric.kind == "rate",
-                                    bases=list(shown["records"]) if "records" in shown else None,
-                                    open_from=opens).result
+                                    better=metric.better, open_from=opens, **reading_kind(metric, shown)).result
             wanted = "improvement" if metric.better else "neither"
             hits = [b for b, s in zip(buckets, reading.signals) if s == wanted and b >= change.month]
             if not reading.enough_points:

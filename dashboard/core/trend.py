@@ -68,8 +68,7 @@ def trend_reading(buckets: Sequence[date], shown: Sequence[Any], *, grain: str, 
     values: list[float | None] = []
     hidden = 0
     for ok, v in zip(whole, shown):
-        plain = v if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v else None
-        values.append(plain if ok else None)
+        values.append(v if ok and _number(v) else None)
         hidden += ok and v == SUPPRESSED
     placed: list[tuple[int, Change]] = []
     for change in changes:

@@ -487,9 +487,13 @@ def metric_trend(metric: Metric, shown: pd.DataFrame, filters: Filters, column: 
             changes.append(Change(b, part.removesuffix(RECALCULATED), part.endswith(RECALCULATED)))
     return trend_reading(buckets, list(shown[column]), grain=filters.grain, first=first, last=filters.period.end,
                          period_start=filters.period.start, changes=changes, better=metric.better,
-                         target=get_settings().targets.get(metric.key), percent=metric.kind == "pct",
-                         count=metric.kind == "count", rate=metric.kind == "rate",
-                         bases=list(shown["records"]) if "records" in shown else None, open_from=opens)
+                         target=get_settings().targets.get(metric.key), open_from=opens, **reading_kind(metric, shown))
+
+
+def reading_kind(metric: Metric, shown: pd.DataFrame) -> dict[str, Any]:
+    """Return what trend_reading needs to know of a metric's kind: bounds, and how a hidden point may bias it."""
+    return {"percent": metric.kind == "pct", "count": metric.kind == "count", "rate": metric.kind == "rate",
+            "bases": list(shown["records"]) if "records" in shown else None}
 
 
 def records_label(metric: Metric) -> str:
